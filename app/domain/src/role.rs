@@ -1,0 +1,130 @@
+//! Roles and what each may do.
+
+use serde::{Deserialize, Serialize};
+
+/// The kind of account. Each user has exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 承办检察官: logs leads, investigates, proposes aid, follows up.
+    Officer,
+    /// 部门负责人 / 检察长: approves or refuses, watches statistics.
+    Supervisor,
+    /// 村委会: bound to one village; confirms how supervised aid is spent.
+    VillageCommittee,
+    /// A partner agency of the "1+N" network: bound to one agency.
+    Partner,
+    /// Keeps accounts and reference data.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Officer,
+        Role::Supervisor,
+        Role::VillageCommittee,
+        Role::Partner,
+        Role::Admin,
+    ];
+
+    /// The stable text stored in the database and used in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Officer => "officer",
+            Role::Supervisor => "supervisor",
+            Role::VillageCommittee => "village_committee",
+            Role::Partner => "partner",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.as_str() == text)
+    }
+
+    /// What a user of this role must be bound to, if anything.
+    pub fn scope_kind(self) -> ScopeKind {
+        match self {
+            Role::VillageCommittee => ScopeKind::Village,
+            Role::Partner => ScopeKind::Agency,
+            Role::Officer | Role::Supervisor | Role::Admin => ScopeKind::County,
+        }
+    }
+
+    pub fn can(self, permission: Permission) -> bool {
+        use Permission::*;
+        match permission {
+            ManageUsers => self == Role::Admin,
+            ReadAudit => matches!(self, Role::Admin | Role::Supervisor),
+            ReadReferenceData => true,
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How far a user's view reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeKind {
+    /// The whole county.
+    County,
+    /// Only the user's own village.
+    Village,
+    /// Only what is addressed to the user's own agency.
+    Agency,
+}
+
+/// Actions checked by role. Checks that also depend on the data (own village,
+/// own agency, assigned officer) are made where the data is loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Add, disable and enable users; reset passwords.
+    ManageUsers,
+    /// Read the audit log.
+    ReadAudit,
+    /// Read townships, villages and agencies.
+    ReadReferenceData,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_role_round_trips_through_its_text() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn only_admins_manage_users() {
+        let managers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.can(Permission::ManageUsers))
+            .collect();
+        assert_eq!(managers, vec![Role::Admin]);
+    }
+
+    #[test]
+    fn supervisors_and_admins_read_the_audit_log() {
+        assert!(Role::Supervisor.can(Permission::ReadAudit));
+        assert!(Role::Admin.can(Permission::ReadAudit));
+        assert!(!Role::Officer.can(Permission::ReadAudit));
+        assert!(!Role::VillageCommittee.can(Permission::ReadAudit));
+        assert!(!Role::Partner.can(Permission::ReadAudit));
+    }
+
+    #[test]
+    fn village_committees_and_partners_are_scoped() {
+        assert_eq!(Role::VillageCommittee.scope_kind(), ScopeKind::Village);
+        assert_eq!(Role::Partner.scope_kind(), ScopeKind::Agency);
+        assert_eq!(Role::Officer.scope_kind(), ScopeKind::County);
+    }
+}

@@ -1,0 +1,193 @@
+//! The typed client of the REST API — the front end's only way to the data.
+//!
+//! In the browser it sends HTTP requests. During server-side rendering the
+//! same functions hand the request to the server's router in-process through
+//! [`Backend`], with the visitor's cookies, so pages and API share one contract.
+
+use domain::api::{Agency, ErrorBody, LoginRequest, Me, NewUser, ResetPassword, UserView, Village};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// A failed API call, as the front end shows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ApiError {
+    /// HTTP status; 0 when the network failed.
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+impl ApiError {
+    fn network(message: String) -> ApiError {
+        ApiError {
+            status: 0,
+            code: "network".into(),
+            message,
+        }
+    }
+
+    fn from_response(status: u16, body: &[u8]) -> ApiError {
+        match serde_json::from_slice::<ErrorBody>(body) {
+            Ok(parsed) => ApiError {
+                status,
+                code: parsed.error.code,
+                message: parsed.error.message,
+            },
+            Err(_) => ApiError {
+                status,
+                code: "unexpected".into(),
+                message: format!("HTTP {status}"),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+#[cfg(feature = "ssr")]
+mod backend {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::Arc;
+
+    pub struct BackendResponse {
+        pub status: u16,
+        pub body: Vec<u8>,
+    }
+
+    /// Implemented by the server: runs an API request in-process.
+    pub trait SsrBackend: Send + Sync {
+        fn call(
+            &self,
+            method: http::Method,
+            path: String,
+            body: Option<String>,
+            cookie: Option<String>,
+        ) -> Pin<Box<dyn Future<Output = BackendResponse> + Send>>;
+    }
+
+    /// Provided as context by the server for every rendered page.
+    #[derive(Clone)]
+    pub struct Backend(pub Arc<dyn SsrBackend>);
+}
+#[cfg(feature = "ssr")]
+pub use backend::{Backend, BackendResponse, SsrBackend};
+
+/// Sends one request. Context is read now, before the future first runs,
+/// because it is only reachable while the calling component is being built.
+fn request<T: DeserializeOwned + 'static>(
+    method: Method,
+    path: String,
+    body: Option<String>,
+) -> impl std::future::Future<Output = Result<T, ApiError>> + Send + 'static {
+    #[cfg(feature = "ssr")]
+    {
+        use leptos::prelude::use_context;
+        let backend = use_context::<Backend>();
+        let cookie = use_context::<http::request::Parts>().and_then(|parts| {
+            parts
+                .headers
+                .get(http::header::COOKIE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        });
+        async move {
+            let Some(backend) = backend else {
+                return Err(ApiError::network("no backend during rendering".into()));
+            };
+            let method = match method {
+                Method::Get => http::Method::GET,
+                Method::Post => http::Method::POST,
+            };
+            let response = backend.0.call(method, path, body, cookie).await;
+            decode(response.status, &response.body)
+        }
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        send_wrapper::SendWrapper::new(async move {
+            let origin = web_sys::window()
+                .and_then(|w| w.location().origin().ok())
+                .unwrap_or_default();
+            let client = reqwest::Client::new();
+            let url = format!("{origin}{path}");
+            let builder = match method {
+                Method::Get => client.get(url),
+                Method::Post => client.post(url),
+            };
+            let builder = match body {
+                Some(body) => builder.header("content-type", "application/json").body(body),
+                None => builder,
+            };
+            let response = builder.send().await.map_err(|e| ApiError::network(e.to_string()))?;
+            let status = response.status().as_u16();
+            let bytes = response.bytes().await.map_err(|e| ApiError::network(e.to_string()))?;
+            decode(status, &bytes)
+        })
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        let _ = (method, path, body);
+        async { Err(ApiError::network("no transport in this build".into())) }
+    }
+}
+
+#[allow(dead_code)]
+fn decode<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ApiError> {
+    if (200..300).contains(&status) {
+        // 204 No Content decodes as JSON null, i.e. `()`.
+        let body: &[u8] = if body.is_empty() { b"null" } else { body };
+        serde_json::from_slice(body).map_err(|e| ApiError {
+            status,
+            code: "unexpected".into(),
+            message: e.to_string(),
+        })
+    } else {
+        Err(ApiError::from_response(status, body))
+    }
+}
+
+fn json<B: Serialize>(body: &B) -> Option<String> {
+    serde_json::to_string(body).ok()
+}
+
+pub fn me() -> impl std::future::Future<Output = Result<Me, ApiError>> + Send {
+    request(Method::Get, "/api/v1/auth/me".into(), None)
+}
+
+pub fn login(input: &LoginRequest) -> impl std::future::Future<Output = Result<Me, ApiError>> + Send {
+    request(Method::Post, "/api/v1/auth/login".into(), json(input))
+}
+
+pub fn logout() -> impl std::future::Future<Output = Result<(), ApiError>> + Send {
+    request(Method::Post, "/api/v1/auth/logout".into(), None)
+}
+
+pub fn list_users() -> impl std::future::Future<Output = Result<Vec<UserView>, ApiError>> + Send {
+    request(Method::Get, "/api/v1/users".into(), None)
+}
+
+pub fn create_user(input: &NewUser) -> impl std::future::Future<Output = Result<UserView, ApiError>> + Send {
+    request(Method::Post, "/api/v1/users".into(), json(input))
+}
+
+pub fn set_user_disabled(id: i64, disabled: bool) -> impl std::future::Future<Output = Result<UserView, ApiError>> + Send {
+    let action = if disabled { "disable" } else { "enable" };
+    request(Method::Post, format!("/api/v1/users/{id}/{action}"), None)
+}
+
+pub fn reset_password(id: i64, input: &ResetPassword) -> impl std::future::Future<Output = Result<(), ApiError>> + Send {
+    request(Method::Post, format!("/api/v1/users/{id}/password"), json(input))
+}
+
+pub fn list_villages() -> impl std::future::Future<Output = Result<Vec<Village>, ApiError>> + Send {
+    request(Method::Get, "/api/v1/villages".into(), None)
+}
+
+pub fn list_agencies() -> impl std::future::Future<Output = Result<Vec<Agency>, ApiError>> + Send {
+    request(Method::Get, "/api/v1/agencies".into(), None)
+}

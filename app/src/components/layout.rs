@@ -1,0 +1,123 @@
+//! The frame of every page after login: a header with the language switch,
+//! the page, and the navigation (a bottom bar on phones, a side bar on wide screens).
+
+use domain::api::Me;
+use domain::{Permission, Role};
+use leptos::prelude::*;
+use leptos_router::components::{Redirect, A};
+
+use crate::api::{self, ApiError};
+use crate::i18n::{use_i18n, Key};
+
+/// The logged-in user, loaded once per page load. On the server the API is
+/// called in-process and the result travels with the HTML, so hydration does
+/// not ask again.
+#[derive(Clone, Copy)]
+pub struct MeResource(pub Resource<Result<Me, ApiError>>);
+
+pub fn provide_me() {
+    provide_context(MeResource(Resource::new(|| (), |_| api::me())));
+}
+
+pub fn use_me() -> Resource<Result<Me, ApiError>> {
+    expect_context::<MeResource>().0
+}
+
+pub fn role_key(role: Role) -> Key {
+    match role {
+        Role::Officer => Key::RoleOfficer,
+        Role::Supervisor => Key::RoleSupervisor,
+        Role::VillageCommittee => Key::RoleVillageCommittee,
+        Role::Partner => Key::RolePartner,
+        Role::Admin => Key::RoleAdmin,
+    }
+}
+
+/// Full page load, so the server renders the next page with the new session.
+pub fn go_to(path: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_href(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}
+
+/// Renders `page` for a logged-in user, or sends the visitor to the login page.
+#[component]
+pub fn Authenticated<F>(page: F) -> impl IntoView
+where
+    F: Fn(Me) -> AnyView + Clone + Send + Sync + 'static,
+{
+    let me = use_me();
+    let i18n = use_i18n();
+    view! {
+        <Suspense fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>
+            {
+                let page = page.clone();
+                move || {
+                    let page = page.clone();
+                    Suspend::new(async move {
+                        match me.await {
+                            Ok(user) => view! { <Layout me=user.clone()>{page(user)}</Layout> }.into_any(),
+                            Err(e) if e.status == 401 => view! { <Redirect path="/login"/> }.into_any(),
+                            Err(e) => view! { <p class="error" role="alert">{i18n.error_text(&e.code, &e.message)}</p> }.into_any(),
+                        }
+                    })
+                }
+            }
+        </Suspense>
+    }
+}
+
+#[component]
+fn Layout(me: Me, children: Children) -> impl IntoView {
+    let i18n = use_i18n();
+    let logout = Action::new(|_: &()| async move {
+        let _ = api::logout().await;
+        go_to("/login");
+    });
+    let is_admin = me.role.can(Permission::ManageUsers);
+    view! {
+        <div class="app">
+            <header class="topbar">
+                <span class="brand">{move || i18n.t(Key::AppName)}</span>
+                <span class="who" data-testid="who">{me.display_name.clone()}</span>
+                <LanguageSwitch/>
+            </header>
+            <nav class="nav" aria-label=move || i18n.t(Key::NavMain)>
+                <A href="/">
+                    <span class="nav-icon" aria-hidden="true">"⌂"</span>
+                    <span>{move || i18n.t(Key::NavHome)}</span>
+                </A>
+                {is_admin.then(|| view! {
+                    <A href="/admin/users">
+                        <span class="nav-icon" aria-hidden="true">"☰"</span>
+                        <span>{move || i18n.t(Key::NavUsers)}</span>
+                    </A>
+                })}
+                <button type="button" class="nav-button" on:click=move |_| { logout.dispatch(()); }>
+                    <span class="nav-icon" aria-hidden="true">"⏻"</span>
+                    <span>{move || i18n.t(Key::NavLogout)}</span>
+                </button>
+            </nav>
+            <main id="main" class="content">{children()}</main>
+        </div>
+    }
+}
+
+#[component]
+pub fn LanguageSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <button
+            type="button"
+            class="lang-switch"
+            data-testid="lang-switch"
+            aria-label=move || i18n.t(Key::LangSwitchLabel)
+            on:click=move |_| i18n.switch_to(i18n.lang().other())
+        >
+            {move || i18n.t(Key::LangSwitch)}
+        </button>
+    }
+}

@@ -1,0 +1,69 @@
+//! Jiuzhu's user interface, written once with Leptos: rendered to HTML on the
+//! server (`ssr`) and hydrated in the browser (`hydrate`).
+
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod components;
+pub mod i18n;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use components::layout::Authenticated;
+use i18n::{initial_lang, provide_i18n, Key};
+use pages::{home::HomePage, login::LoginPage, not_found::NotFound, users::UsersPage};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = initial_lang();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let i18n = provide_i18n();
+    components::layout::provide_me();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/jiuzhu.css"/>
+        <Link rel="manifest" href="/manifest.webmanifest"/>
+        <Link rel="icon" href="/icons/icon.svg" type_="image/svg+xml"/>
+        <Link rel="apple-touch-icon" href="/icons/icon-192.png"/>
+        <Meta name="theme-color" content="#b3261e"/>
+        <Meta name="description" content=move || i18n.t(Key::AppTagline)/>
+        <Title text=move || format!("{} · {}", i18n.t(Key::AppName), i18n.t(Key::AppTagline))/>
+        <Router>
+            <Routes fallback=|| view! { <NotFound/> }>
+                <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/") view=|| view! { <Authenticated page=|me| view! { <HomePage me/> }.into_any()/> }/>
+                <Route path=path!("/admin/users") view=|| view! { <Authenticated page=|me| view! { <UsersPage me/> }.into_any()/> }/>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Browser entry point: attaches to the server-rendered HTML.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,44 @@
+//! The home page: what this user's role does, and where to start.
+
+use domain::api::Me;
+use domain::Role;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::components::layout::role_key;
+use crate::i18n::{use_i18n, Key};
+
+#[component]
+pub fn HomePage(me: Me) -> impl IntoView {
+    let i18n = use_i18n();
+    let (title, intro) = match me.role {
+        Role::Officer => (Key::HomeOfficerTitle, Key::HomeOfficerIntro),
+        Role::Supervisor => (Key::HomeSupervisorTitle, Key::HomeSupervisorIntro),
+        Role::VillageCommittee => (Key::HomeVillageTitle, Key::HomeVillageIntro),
+        Role::Partner => (Key::HomePartnerTitle, Key::HomePartnerIntro),
+        Role::Admin => (Key::HomeAdminTitle, Key::HomeAdminIntro),
+    };
+    let name = me.display_name.clone();
+    let role = me.role;
+    let village = me.village.clone().map(|v| v.name);
+    let agency = me.agency.clone().map(|a| a.name);
+    view! {
+        <section class="card" data-testid="home" data-role=role.as_str()>
+            <h1>{move || i18n.t_with(Key::HomeGreeting, &[("name", &name)])}</h1>
+            <p class="muted">{move || i18n.t_with(Key::HomeYourRole, &[("role", i18n.t(role_key(role)))])}</p>
+            {village.map(|village| view! {
+                <p data-testid="scope">{move || i18n.t_with(Key::HomeScopeVillage, &[("village", &village)])}</p>
+            })}
+            {agency.map(|agency| view! {
+                <p data-testid="scope">{move || i18n.t_with(Key::HomeScopeAgency, &[("agency", &agency)])}</p>
+            })}
+        </section>
+        <section class="card">
+            <h2>{move || i18n.t(title)}</h2>
+            <p>{move || i18n.t(intro)}</p>
+            {(role == Role::Admin).then(|| view! {
+                <A href="/admin/users" attr:class="button primary">{move || i18n.t(Key::HomeManageUsers)}</A>
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,174 @@
+//! Subcommands of `jiuzhu`: serve, migrate, user add, demo, openapi.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use domain::api::NewUser;
+use domain::Role;
+
+use crate::config::{prepare_sqlite_dir, HttpConfig, Settings, DEFAULT_DATABASE_URL};
+use crate::service::{demo, users};
+use crate::startup::Application;
+use crate::storage::{self, Db};
+
+#[derive(Parser)]
+#[command(name = "jiuzhu", version, about = "Jiuzhu: state judicial aid case system (国家司法救助)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DatabaseArgs {
+    /// sqlite:PATH or postgres://USER@HOST:PORT/DB
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    database_url: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (applies pending migrations first).
+    Serve {
+        #[arg(long, env = "JIUZHU_ADDR", default_value = "127.0.0.1:3000")]
+        addr: SocketAddr,
+        #[command(flatten)]
+        db: DatabaseArgs,
+        /// Directory of the built front end.
+        #[arg(long, env = "JIUZHU_SITE_ROOT", default_value = "target/site")]
+        site_root: PathBuf,
+        /// Always mark cookies Secure (set when TLS ends before a proxy that
+        /// does not send X-Forwarded-Proto).
+        #[arg(long, env = "JIUZHU_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Load demo data into an empty database and print the demo passwords once.
+    Demo {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        /// Do nothing (successfully) when the database already has users.
+        #[arg(long)]
+        if_empty: bool,
+        /// Give every demo account this password instead of random ones (for tests).
+        #[arg(long, env = "JIUZHU_DEMO_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account; the password is read from standard input.
+    Add {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        #[arg(long)]
+        username: String,
+        /// officer, supervisor, village_committee, partner or admin
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Village name or id (village committee accounts).
+        #[arg(long)]
+        village: Option<String>,
+        /// Agency name or id (partner agency accounts).
+        #[arg(long)]
+        agency: Option<String>,
+        /// Name shown in the interface (defaults to the username).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| "expected officer, supervisor, village_committee, partner or admin".to_string())
+}
+
+async fn open(db: &DatabaseArgs) -> anyhow::Result<Db> {
+    prepare_sqlite_dir(&db.database_url)?;
+    let pool = Db::connect(&db.database_url).await?;
+    pool.migrate().await?;
+    Ok(pool)
+}
+
+pub async fn run() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Serve { addr, db, site_root, secure_cookies } => {
+            let settings = Settings {
+                addr,
+                database_url: db.database_url,
+                site_root,
+                http: HttpConfig { secure_cookies },
+            };
+            Application::build(settings).await?.run_until_stopped().await
+        }
+        Command::Migrate { db } => {
+            open(&db).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { db, username, role, village, agency, display_name } } => {
+            let pool = open(&db).await?;
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            let village_id = match village {
+                Some(v) => Some(resolve(v.parse().ok(), storage::places::find_village_by_name(&pool, &v).await?, "village", &v)?),
+                None => None,
+            };
+            let agency_id = match agency {
+                Some(a) => Some(resolve(a.parse().ok(), storage::places::find_agency_by_name(&pool, &a).await?, "agency", &a)?),
+                None => None,
+            };
+            let user = users::create(
+                &pool,
+                None,
+                NewUser {
+                    display_name: display_name.unwrap_or_else(|| username.clone()),
+                    username,
+                    role,
+                    village_id,
+                    agency_id,
+                    password,
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("added user {} (id {}, role {})", user.username, user.id, user.role);
+            Ok(())
+        }
+        Command::Demo { db, if_empty, password } => {
+            let pool = open(&db).await?;
+            if if_empty && storage::users::count(&pool).await? > 0 {
+                println!("database already has users; demo data not loaded");
+                return Ok(());
+            }
+            let accounts = demo::load(&pool, password.as_deref()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("Demo data loaded. Accounts (passwords are shown only now):");
+            for account in accounts {
+                println!("  {:<16} {:<18} {}  {}", account.username, account.role, account.password, account.display_name);
+            }
+            Ok(())
+        }
+        Command::Openapi => {
+            println!("{}", serde_json::to_string_pretty(&crate::http::openapi())?);
+            Ok(())
+        }
+    }
+}
+
+/// An id given on the command line, or the id found by name.
+fn resolve(by_id: Option<i64>, by_name: Option<i64>, what: &str, given: &str) -> anyhow::Result<i64> {
+    by_name.or(by_id).ok_or_else(|| anyhow::anyhow!("no {what} named {given}"))
+}

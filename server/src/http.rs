@@ -1,0 +1,225 @@
+//! The HTTP surface: the REST API under `/api/v1`, its OpenAPI document, the
+//! probes, the server-rendered pages and the static assets.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod reference;
+pub mod ssr;
+pub mod users;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::Router;
+use domain::api::Health;
+use leptos::prelude::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::config::HttpConfig;
+use crate::storage::Db;
+use error::ApiError;
+
+/// What every handler can reach.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<HttpConfig>,
+    pub leptos_options: LeptosOptions,
+}
+
+/// Largest JSON body the API accepts.
+const MAX_JSON_BODY: usize = 64 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Jiuzhu API", description = "State judicial aid case system (国家司法救助)."),
+    modifiers(&SessionCookie),
+    tags(
+        (name = "auth", description = "Login and sessions"),
+        (name = "users", description = "Account administration"),
+        (name = "reference", description = "Villages and agencies"),
+        (name = "audit", description = "Audit log"),
+        (name = "health", description = "Probes"),
+    )
+)]
+struct ApiDoc;
+
+struct SessionCookie;
+impl utoipa::Modify for SessionCookie {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "session",
+                SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(extract::SESSION_COOKIE))),
+            );
+        }
+    }
+}
+
+/// The API routes and the OpenAPI document generated from them.
+fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(users::list_users, users::create_user))
+        .routes(routes!(users::disable_user))
+        .routes(routes!(users::enable_user))
+        .routes(routes!(users::reset_password))
+        .routes(routes!(reference::list_villages))
+        .routes(routes!(reference::list_agencies))
+        .routes(routes!(reference::list_audit))
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .split_for_parts()
+}
+
+/// The OpenAPI document, e.g. for writing it to a file.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_routes().1
+}
+
+/// The REST API alone, with its state: used by the server-side renderer to
+/// call the API in-process.
+fn api_router(state: AppState) -> Router {
+    let (routes, openapi) = api_routes();
+    let openapi = Arc::new(openapi);
+    routes
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let openapi = openapi.clone();
+                async move { axum::Json(openapi.as_ref().clone()) }
+            }),
+        )
+        .route("/api/{*rest}", any(api_not_found))
+        .layer(middleware::from_fn(reject_cross_origin_writes))
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .with_state(state)
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let api = api_router(state.clone());
+    let backend = ssr::ApiBackend::new(api.clone());
+    let leptos_options = state.leptos_options.clone();
+    let routes = generate_route_list(app::App);
+    let pkg_dir = std::path::Path::new(leptos_options.site_root.as_ref()).join(leptos_options.site_pkg_dir.as_ref());
+
+    let pages: Router = Router::new()
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let backend = backend.clone();
+                move || leptos::prelude::provide_context(backend.as_context())
+            },
+            {
+                let options = leptos_options.clone();
+                move || app::shell(options.clone())
+            },
+        )
+        .nest_service(
+            "/pkg",
+            ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip(),
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            move || leptos::prelude::provide_context(backend.as_context()),
+            app::shell,
+        ))
+        .with_state(state.clone());
+
+    Router::new()
+        .merge(api)
+        .merge(pages)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                        let request_id = request
+                            .headers()
+                            .get("x-request-id")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("-");
+                        // The path only: query strings may carry search terms such as names.
+                        tracing::info_span!("request", %request_id, method = %request.method(), path = %request.uri().path())
+                    }),
+                )
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+                .layer(CompressionLayer::new())
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("same-origin"),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::X_FRAME_OPTIONS,
+                    HeaderValue::from_static("DENY"),
+                )),
+        )
+}
+
+/// Process is up.
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, body = Health)))]
+async fn healthz() -> axum::Json<Health> {
+    axum::Json(Health { status: "ok".into() })
+}
+
+/// Database is reachable.
+#[utoipa::path(get, path = "/readyz", tag = "health",
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
+async fn readyz(State(db): State<Db>) -> Response {
+    match db.ping().await {
+        Ok(()) => axum::Json(Health { status: "ready".into() }).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(Health { status: "database unreachable".into() })).into_response()
+        }
+    }
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::not_found()
+}
+
+/// A write whose `Origin` names another site is refused: together with
+/// SameSite cookies this stops cross-site request forgery.
+async fn reject_cross_origin_writes(request: Request, next: Next) -> Response {
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe {
+        let origin_host = request
+            .headers()
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .map(|origin| origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin).to_string());
+        let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok());
+        if let (Some(origin_host), Some(host)) = (origin_host, host) {
+            if origin_host != host {
+                return ApiError::new(StatusCode::FORBIDDEN, "cross_origin", "cross-origin writes are not allowed").into_response();
+            }
+        }
+    }
+    next.run(request).await
+}

@@ -1,0 +1,62 @@
+//! Lets the server-side renderer call the REST API in-process: the page asks
+//! for `/api/v1/...` exactly as the browser would, with the visitor's cookies,
+//! and the request goes through the same router without touching the network.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use app::api::{Backend, BackendResponse, SsrBackend};
+use axum::body::Body;
+use axum::http::{header, Method, Request};
+use axum::Router;
+use tower::ServiceExt;
+
+#[derive(Clone)]
+pub struct ApiBackend {
+    router: Router,
+}
+
+impl ApiBackend {
+    pub fn new(router: Router) -> Self {
+        Self { router }
+    }
+
+    pub fn as_context(&self) -> Backend {
+        Backend(Arc::new(self.clone()))
+    }
+}
+
+impl SsrBackend for ApiBackend {
+    fn call(
+        &self,
+        method: Method,
+        path: String,
+        body: Option<String>,
+        cookie: Option<String>,
+    ) -> Pin<Box<dyn Future<Output = BackendResponse> + Send>> {
+        let router = self.router.clone();
+        Box::pin(async move {
+            let mut request = Request::builder().method(method).uri(path);
+            if let Some(cookie) = cookie {
+                request = request.header(header::COOKIE, cookie);
+            }
+            if body.is_some() {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+            }
+            let request = match request.body(Body::from(body.unwrap_or_default())) {
+                Ok(request) => request,
+                Err(e) => return BackendResponse { status: 500, body: e.to_string().into_bytes() },
+            };
+            let response = match router.oneshot(request).await {
+                Ok(response) => response,
+                Err(infallible) => match infallible {},
+            };
+            let status = response.status().as_u16();
+            match axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024).await {
+                Ok(bytes) => BackendResponse { status, body: bytes.to_vec() },
+                Err(e) => BackendResponse { status: 500, body: e.to_string().into_bytes() },
+            }
+        })
+    }
+}

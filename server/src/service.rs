@@ -1,0 +1,58 @@
+//! Use cases: each takes the acting user and the input, checks the rules,
+//! calls storage and writes the audit log in the same transaction.
+
+pub mod audit;
+pub mod auth;
+pub mod demo;
+pub mod places;
+pub mod users;
+
+use domain::{FieldError, Role};
+
+/// Why a use case did not happen. `http::error` maps each variant to a status.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("not logged in")]
+    Unauthenticated,
+    #[error("username or password is wrong")]
+    InvalidCredentials,
+    #[error("too many failed logins; try again in {retry_after_secs} s")]
+    LoginLocked { retry_after_secs: i64 },
+    #[error("this action is not allowed for your role")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    #[error("database error")]
+    Storage(#[from] sqlx::Error),
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// The authenticated user on whose behalf a use case runs.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub village_id: Option<i64>,
+    pub agency_id: Option<i64>,
+    /// Carried into audit entries so a change can be tied to its request log.
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    pub fn require(&self, permission: domain::Permission) -> ServiceResult<()> {
+        if self.role.can(permission) {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden)
+        }
+    }
+}
