@@ -11,7 +11,7 @@ pub mod pages;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use components::layout::Authenticated;
 use i18n::{initial_lang, provide_i18n, Key};
@@ -50,11 +50,13 @@ pub fn App() -> impl IntoView {
         <Meta name="theme-color" content="#b3261e"/>
         <Meta name="description" content=move || i18n.t(Key::AppTagline)/>
         <Title text=move || format!("{} · {}", i18n.t(Key::AppName), i18n.t(Key::AppTagline))/>
+        // Pages render completely before they are sent (SsrMode::Async), so a
+        // redirect to the login page or a 404 status reaches the HTTP response.
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>
-                <Route path=path!("/login") view=LoginPage/>
-                <Route path=path!("/") view=|| view! { <Authenticated page=|me| view! { <HomePage me/> }.into_any()/> }/>
-                <Route path=path!("/admin/users") view=|| view! { <Authenticated page=|me| view! { <UsersPage me/> }.into_any()/> }/>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/") view=|| view! { <Authenticated page=|me| view! { <HomePage me/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/admin/users") view=|| view! { <Authenticated page=|me| view! { <UsersPage me/> }.into_any()/> } ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -1,0 +1,181 @@
+//! Test harness: the real application on an ephemeral port, on a fresh
+//! database per test — a SQLite file always, and a PostgreSQL database named
+//! with a UUID when `TEST_POSTGRES_URL` is set.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{json, Value};
+use server::config::{HttpConfig, Settings};
+use server::service::demo;
+use server::startup::Application;
+use server::storage::Db;
+use sqlx::Connection;
+
+/// Every demo account gets this password in tests.
+pub const DEMO_PASSWORD: &str = "demo-password-123";
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db: Db,
+    _dir: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    pg_cleanup: Option<(String, String)>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A client with its own cookie jar: one per simulated browser.
+    pub fn client(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client builds")
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> (Client, Response) {
+        let client = self.client();
+        let response = client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .expect("request sent");
+        (client, response)
+    }
+
+    /// A logged-in client for a demo account.
+    pub async fn client_for(&self, username: &str) -> Client {
+        let (client, response) = self.login(username, DEMO_PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::OK, "login of {username}");
+        client
+    }
+
+    pub async fn load_demo(&self) {
+        demo::load(&self.db, Some(DEMO_PASSWORD)).await.expect("demo data loads");
+    }
+
+    /// Stops the server (gracefully) and drops a PostgreSQL test database.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        self.db.close().await;
+        if let Some((admin_url, name)) = self.pg_cleanup.take() {
+            if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await;
+            }
+        }
+    }
+
+    /// Stops accepting and waits for in-flight requests; returns the server task.
+    pub fn begin_shutdown(&mut self) -> tokio::task::JoinHandle<anyhow::Result<()>> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.server.take().expect("server running")
+    }
+}
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEST_POSTGRES_URL").ok().filter(|v| !v.is_empty())
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        server::telemetry::init();
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (database_url, pg_cleanup) = match backend {
+        Backend::Sqlite => (format!("sqlite:{}", dir.path().join("test.db").display()), None),
+        Backend::Postgres => {
+            let admin_url = postgres_url().expect("TEST_POSTGRES_URL set");
+            let name = format!("jiuzhu_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect("connect to PostgreSQL");
+            sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
+            (format!("{base}/{name}"), Some((admin_url.clone(), name)))
+        }
+    };
+    let db = Db::connect(&database_url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    let settings = Settings {
+        addr: "127.0.0.1:0".parse().expect("addr"),
+        database_url,
+        site_root: PathBuf::from(dir.path()),
+        http: HttpConfig::default(),
+    };
+    let app = Application::build_with_db(settings, db.clone()).await.expect("app builds");
+    let addr = app.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        addr,
+        db,
+        _dir: dir,
+        stop: Some(stop),
+        server: Some(server),
+        pg_cleanup,
+    }
+}
+
+/// Runs `test` on SQLite, then on PostgreSQL when `TEST_POSTGRES_URL` is set.
+pub async fn on_both<F, Fut>(test: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: Future<Output = TestApp>,
+{
+    let app = spawn_app(Backend::Sqlite).await;
+    test(app).await.shutdown().await;
+    if postgres_url().is_some() {
+        let app = spawn_app(Backend::Postgres).await;
+        test(app).await.shutdown().await;
+    } else {
+        eprintln!("PostgreSQL half skipped: TEST_POSTGRES_URL is not set");
+    }
+}
+
+pub async fn json_body(response: Response) -> Value {
+    response.json::<Value>().await.expect("JSON body")
+}
+
+/// Asserts the status and the error code of an error response.
+pub async fn assert_error(response: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status, "status");
+    let body = json_body(response).await;
+    assert_eq!(body["error"]["code"], code, "error code in {body}");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "message in {body}");
+    body
+}
+
+impl TestApp {
+    /// A logged-in client for an account with its own password.
+    pub async fn client_for_password(&self, username: &str, password: &str) -> Client {
+        let (client, response) = self.login(username, password).await;
+        assert_eq!(response.status(), StatusCode::OK, "login of {username}");
+        client
+    }
+}

@@ -1,0 +1,7 @@
+//! API tests over real HTTP, on SQLite and (when configured) PostgreSQL.
+
+mod auth;
+mod helpers;
+mod http_basics;
+mod pages;
+mod users;
