@@ -87,22 +87,32 @@ fn Layout(me: Me, children: Children) -> impl IntoView {
             </header>
             <nav class="nav" aria-label=move || i18n.t(Key::NavMain)>
                 <A href="/">
-                    <span class="nav-icon" aria-hidden="true">"⌂"</span>
+                    <NavIcon path="M3 11l9-8 9 8v10h-6v-6H9v6H3z"/>
                     <span>{move || i18n.t(Key::NavHome)}</span>
                 </A>
                 {is_admin.then(|| view! {
                     <A href="/admin/users">
-                        <span class="nav-icon" aria-hidden="true">"☰"</span>
+                        <NavIcon path="M16 11a4 4 0 1 0-8 0 4 4 0 0 0 8 0zM4 21c0-4 4-6 8-6s8 2 8 6z"/>
                         <span>{move || i18n.t(Key::NavUsers)}</span>
                     </A>
                 })}
                 <button type="button" class="nav-button" on:click=move |_| { logout.dispatch(()); }>
-                    <span class="nav-icon" aria-hidden="true">"⏻"</span>
+                    <NavIcon path="M10 4H4v16h6v-2H6V6h4zm4 3l-1.4 1.4 2.6 2.6H8v2h7.2l-2.6 2.6L14 17l5-5z"/>
                     <span>{move || i18n.t(Key::NavLogout)}</span>
                 </button>
             </nav>
             <main id="main" class="content">{children()}</main>
         </div>
+    }
+}
+
+/// A 24×24 outline icon drawn inline, so it needs no font or extra request.
+#[component]
+fn NavIcon(path: &'static str) -> impl IntoView {
+    view! {
+        <svg class="nav-icon" viewBox="0 0 24 24" width="24" height="24" aria-hidden="true">
+            <path d=path fill="currentColor"/>
+        </svg>
     }
 }
 
