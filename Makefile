@@ -21,8 +21,8 @@ setup-e2e:
 	WITH_E2E=1 bash server/scripts/setup.sh
 
 build: setup
-	$(ENV)
-	"$$CARGO_LEPTOS" leptos build --release --precompress $$LEPTOS_LIB_ARGS
+	@$(ENV)
+	"$$CARGO_LEPTOS" leptos build --release --precompress $$JIUZHU_LEPTOS_ARGS
 
 run: build
 	mkdir -p data
@@ -33,12 +33,12 @@ test: setup-e2e
 	$(MAKE) --no-print-directory unit-test api-test build e2e-test
 
 unit-test:
-	$(ENV)
+	@$(ENV)
 	cargo test --locked -p domain
 	cargo test --locked -p app --features ssr --lib
 
 api-test:
-	$(ENV)
+	@$(ENV)
 	if [ -z "$${TEST_POSTGRES_URL:-}" ]; then
 		echo "NOTE: TEST_POSTGRES_URL is not set: the PostgreSQL half of the API tests is SKIPPED (SQLite only)."
 	else
@@ -47,7 +47,7 @@ api-test:
 	cargo test --locked -p server
 
 e2e-test:
-	$(ENV)
+	@$(ENV)
 	cd end2end
 	JIUZHU_BIN="$(abspath $(JIUZHU))" npx playwright test
 

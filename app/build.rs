@@ -14,18 +14,27 @@ fn main() {
     for (lang, _) in LANGS {
         let path = dir.join(format!("{lang}.json"));
         println!("cargo:rerun-if-changed={}", path.display());
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-        let table: BTreeMap<String, String> =
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()));
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        let table: BTreeMap<String, String> = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()));
         tables.push(table);
     }
     let keys: Vec<&String> = tables[0].keys().collect();
     for (i, (lang, _)) in LANGS.iter().enumerate().skip(1) {
         let other: Vec<&String> = tables[i].keys().collect();
         if other != keys {
-            let missing: Vec<_> = keys.iter().filter(|k| !tables[i].contains_key(**k)).collect();
-            let extra: Vec<_> = other.iter().filter(|k| !tables[0].contains_key(**k)).collect();
-            panic!("locales/{lang}.json differs from zh-CN.json: missing {missing:?}, extra {extra:?}");
+            let missing: Vec<_> = keys
+                .iter()
+                .filter(|k| !tables[i].contains_key(**k))
+                .collect();
+            let extra: Vec<_> = other
+                .iter()
+                .filter(|k| !tables[0].contains_key(**k))
+                .collect();
+            panic!(
+                "locales/{lang}.json differs from zh-CN.json: missing {missing:?}, extra {extra:?}"
+            );
         }
     }
 
@@ -43,14 +52,24 @@ fn main() {
     }
     out.push_str("            _ => None,\n        }\n    }\n");
     for (i, (_, fn_name)) in LANGS.iter().enumerate() {
-        let _ = writeln!(out, "    fn text_{}(self) -> &'static str {{\n        match self {{", fn_name.to_lowercase());
+        let _ = writeln!(
+            out,
+            "    fn text_{}(self) -> &'static str {{\n        match self {{",
+            fn_name.to_lowercase()
+        );
         for key in &keys {
-            let _ = writeln!(out, "            Key::{} => {:?},", variant(key), tables[i][*key]);
+            let _ = writeln!(
+                out,
+                "            Key::{} => {:?},",
+                variant(key),
+                tables[i][*key]
+            );
         }
         out.push_str("        }\n    }\n");
     }
     out.push_str("}\n");
-    let dest = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("i18n_keys.rs");
+    let dest =
+        Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("i18n_keys.rs");
     std::fs::write(dest, out).expect("writing i18n_keys.rs");
 }
 

@@ -9,4 +9,4 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 export DATABASE_URL="sqlite:$dir/e2e.db"
 "$bin" demo --password "${E2E_PASSWORD:-e2e-demo-password}" > /dev/null
-exec "$bin" serve --addr "127.0.0.1:$port" --site-root target/site
+RUST_LOG=${RUST_LOG:-warn} exec "$bin" serve --addr "127.0.0.1:$port" --site-root target/site

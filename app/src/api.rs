@@ -120,12 +120,20 @@ fn request<T: DeserializeOwned + 'static>(
                 Method::Post => client.post(url),
             };
             let builder = match body {
-                Some(body) => builder.header("content-type", "application/json").body(body),
+                Some(body) => builder
+                    .header("content-type", "application/json")
+                    .body(body),
                 None => builder,
             };
-            let response = builder.send().await.map_err(|e| ApiError::network(e.to_string()))?;
+            let response = builder
+                .send()
+                .await
+                .map_err(|e| ApiError::network(e.to_string()))?;
             let status = response.status().as_u16();
-            let bytes = response.bytes().await.map_err(|e| ApiError::network(e.to_string()))?;
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| ApiError::network(e.to_string()))?;
             decode(status, &bytes)
         })
     }
@@ -159,7 +167,9 @@ pub fn me() -> impl std::future::Future<Output = Result<Me, ApiError>> + Send {
     request(Method::Get, "/api/v1/auth/me".into(), None)
 }
 
-pub fn login(input: &LoginRequest) -> impl std::future::Future<Output = Result<Me, ApiError>> + Send {
+pub fn login(
+    input: &LoginRequest,
+) -> impl std::future::Future<Output = Result<Me, ApiError>> + Send {
     request(Method::Post, "/api/v1/auth/login".into(), json(input))
 }
 
@@ -171,17 +181,29 @@ pub fn list_users() -> impl std::future::Future<Output = Result<Vec<UserView>, A
     request(Method::Get, "/api/v1/users".into(), None)
 }
 
-pub fn create_user(input: &NewUser) -> impl std::future::Future<Output = Result<UserView, ApiError>> + Send {
+pub fn create_user(
+    input: &NewUser,
+) -> impl std::future::Future<Output = Result<UserView, ApiError>> + Send {
     request(Method::Post, "/api/v1/users".into(), json(input))
 }
 
-pub fn set_user_disabled(id: i64, disabled: bool) -> impl std::future::Future<Output = Result<UserView, ApiError>> + Send {
+pub fn set_user_disabled(
+    id: i64,
+    disabled: bool,
+) -> impl std::future::Future<Output = Result<UserView, ApiError>> + Send {
     let action = if disabled { "disable" } else { "enable" };
     request(Method::Post, format!("/api/v1/users/{id}/{action}"), None)
 }
 
-pub fn reset_password(id: i64, input: &ResetPassword) -> impl std::future::Future<Output = Result<(), ApiError>> + Send {
-    request(Method::Post, format!("/api/v1/users/{id}/password"), json(input))
+pub fn reset_password(
+    id: i64,
+    input: &ResetPassword,
+) -> impl std::future::Future<Output = Result<(), ApiError>> + Send {
+    request(
+        Method::Post,
+        format!("/api/v1/users/{id}/password"),
+        json(input),
+    )
 }
 
 pub fn list_villages() -> impl std::future::Future<Output = Result<Vec<Village>, ApiError>> + Send {

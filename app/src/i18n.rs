@@ -170,6 +170,9 @@ mod tests {
     fn language_codes_round_trip_and_default_to_chinese() {
         assert_eq!(Lang::from_code(Lang::En.code()), Lang::En);
         assert_eq!(Lang::from_code("fr"), Lang::ZhCn);
-        assert_eq!(cookie_value("a=1; jiuzhu_lang=en", LANG_COOKIE).as_deref(), Some("en"));
+        assert_eq!(
+            cookie_value("a=1; jiuzhu_lang=en", LANG_COOKIE).as_deref(),
+            Some("en")
+        );
     }
 }

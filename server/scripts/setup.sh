@@ -105,9 +105,9 @@ fi
     if [ "$mode" = debian ]; then
         echo "export RUSTC_BOOTSTRAP=1"
         echo "export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-22"
-        echo "export LEPTOS_LIB_ARGS=\"--lib-cargo-args=-Zbuild-std=std,panic_abort\""
+        echo "export JIUZHU_LEPTOS_ARGS=\"--lib-cargo-args=-Zbuild-std=std,panic_abort\""
     else
-        echo "export LEPTOS_LIB_ARGS="
+        echo "export JIUZHU_LEPTOS_ARGS="
     fi
 } > "$ENV_FILE"
 log "ready ($mode toolchain; wasm-bindgen $WASM_BINDGEN_VERSION, cargo-leptos $CARGO_LEPTOS_VERSION)"

@@ -14,7 +14,11 @@ use crate::startup::Application;
 use crate::storage::{self, Db};
 
 #[derive(Parser)]
-#[command(name = "jiuzhu", version, about = "Jiuzhu: state judicial aid case system (国家司法救助)")]
+#[command(
+    name = "jiuzhu",
+    version,
+    about = "Jiuzhu: state judicial aid case system (国家司法救助)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -92,7 +96,9 @@ enum UserCommand {
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
-    Role::parse(text).ok_or_else(|| "expected officer, supervisor, village_committee, partner or admin".to_string())
+    Role::parse(text).ok_or_else(|| {
+        "expected officer, supervisor, village_committee, partner or admin".to_string()
+    })
 }
 
 async fn open(db: &DatabaseArgs) -> anyhow::Result<Db> {
@@ -103,32 +109,62 @@ async fn open(db: &DatabaseArgs) -> anyhow::Result<Db> {
 }
 
 pub async fn run() -> anyhow::Result<()> {
-    match Cli::parse().command {
-        Command::Serve { addr, db, site_root, secure_cookies } => {
+    let cli = Cli::parse();
+    crate::telemetry::init(matches!(cli.command, Command::Serve { .. }));
+    match cli.command {
+        Command::Serve {
+            addr,
+            db,
+            site_root,
+            secure_cookies,
+        } => {
             let settings = Settings {
                 addr,
                 database_url: db.database_url,
                 site_root,
                 http: HttpConfig { secure_cookies },
             };
-            Application::build(settings).await?.run_until_stopped().await
+            Application::build(settings)
+                .await?
+                .run_until_stopped()
+                .await
         }
         Command::Migrate { db } => {
             open(&db).await?;
             println!("migrations applied");
             Ok(())
         }
-        Command::User { command: UserCommand::Add { db, username, role, village, agency, display_name } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    db,
+                    username,
+                    role,
+                    village,
+                    agency,
+                    display_name,
+                },
+        } => {
             let pool = open(&db).await?;
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']).to_string();
             let village_id = match village {
-                Some(v) => Some(resolve(v.parse().ok(), storage::places::find_village_by_name(&pool, &v).await?, "village", &v)?),
+                Some(v) => Some(resolve(
+                    v.parse().ok(),
+                    storage::places::find_village_by_name(&pool, &v).await?,
+                    "village",
+                    &v,
+                )?),
                 None => None,
             };
             let agency_id = match agency {
-                Some(a) => Some(resolve(a.parse().ok(), storage::places::find_agency_by_name(&pool, &a).await?, "agency", &a)?),
+                Some(a) => Some(resolve(
+                    a.parse().ok(),
+                    storage::places::find_agency_by_name(&pool, &a).await?,
+                    "agency",
+                    &a,
+                )?),
                 None => None,
             };
             let user = users::create(
@@ -145,19 +181,31 @@ pub async fn run() -> anyhow::Result<()> {
             )
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("added user {} (id {}, role {})", user.username, user.id, user.role);
+            println!(
+                "added user {} (id {}, role {})",
+                user.username, user.id, user.role
+            );
             Ok(())
         }
-        Command::Demo { db, if_empty, password } => {
+        Command::Demo {
+            db,
+            if_empty,
+            password,
+        } => {
             let pool = open(&db).await?;
             if if_empty && storage::users::count(&pool).await? > 0 {
                 println!("database already has users; demo data not loaded");
                 return Ok(());
             }
-            let accounts = demo::load(&pool, password.as_deref()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let accounts = demo::load(&pool, password.as_deref())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("Demo data loaded. Accounts (passwords are shown only now):");
             for account in accounts {
-                println!("  {:<16} {:<18} {}  {}", account.username, account.role, account.password, account.display_name);
+                println!(
+                    "  {:<16} {:<18} {}  {}",
+                    account.username, account.role, account.password, account.display_name
+                );
             }
             Ok(())
         }
@@ -169,6 +217,13 @@ pub async fn run() -> anyhow::Result<()> {
 }
 
 /// An id given on the command line, or the id found by name.
-fn resolve(by_id: Option<i64>, by_name: Option<i64>, what: &str, given: &str) -> anyhow::Result<i64> {
-    by_name.or(by_id).ok_or_else(|| anyhow::anyhow!("no {what} named {given}"))
+fn resolve(
+    by_id: Option<i64>,
+    by_name: Option<i64>,
+    what: &str,
+    given: &str,
+) -> anyhow::Result<i64> {
+    by_name
+        .or(by_id)
+        .ok_or_else(|| anyhow::anyhow!("no {what} named {given}"))
 }

@@ -121,7 +121,8 @@ pub fn router(state: AppState) -> Router {
     let backend = ssr::ApiBackend::new(api.clone());
     let leptos_options = state.leptos_options.clone();
     let routes = generate_route_list(app::App);
-    let pkg_dir = std::path::Path::new(leptos_options.site_root.as_ref()).join(leptos_options.site_pkg_dir.as_ref());
+    let pkg_dir = std::path::Path::new(leptos_options.site_root.as_ref())
+        .join(leptos_options.site_pkg_dir.as_ref());
 
     let pages: Router = Router::new()
         .leptos_routes_with_context(
@@ -138,9 +139,14 @@ pub fn router(state: AppState) -> Router {
         )
         .nest_service(
             "/pkg",
-            ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip(),
+            ServeDir::new(pkg_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
             move || leptos::prelude::provide_context(backend.as_context()),
             app::shell,
         ))
@@ -184,7 +190,9 @@ pub fn router(state: AppState) -> Router {
 /// Process is up.
 #[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, body = Health)))]
 async fn healthz() -> axum::Json<Health> {
-    axum::Json(Health { status: "ok".into() })
+    axum::Json(Health {
+        status: "ok".into(),
+    })
 }
 
 /// Database is reachable.
@@ -192,10 +200,19 @@ async fn healthz() -> axum::Json<Health> {
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn readyz(State(db): State<Db>) -> Response {
     match db.ping().await {
-        Ok(()) => axum::Json(Health { status: "ready".into() }).into_response(),
+        Ok(()) => axum::Json(Health {
+            status: "ready".into(),
+        })
+        .into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(Health { status: "database unreachable".into() })).into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(Health {
+                    status: "database unreachable".into(),
+                }),
+            )
+                .into_response()
         }
     }
 }
@@ -207,17 +224,34 @@ async fn api_not_found() -> ApiError {
 /// A write whose `Origin` names another site is refused: together with
 /// SameSite cookies this stops cross-site request forgery.
 async fn reject_cross_origin_writes(request: Request, next: Next) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if !safe {
         let origin_host = request
             .headers()
             .get(header::ORIGIN)
             .and_then(|v| v.to_str().ok())
-            .map(|origin| origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin).to_string());
-        let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok());
+            .map(|origin| {
+                origin
+                    .split_once("://")
+                    .map(|(_, rest)| rest)
+                    .unwrap_or(origin)
+                    .to_string()
+            });
+        let host = request
+            .headers()
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok());
         if let (Some(origin_host), Some(host)) = (origin_host, host) {
             if origin_host != host {
-                return ApiError::new(StatusCode::FORBIDDEN, "cross_origin", "cross-origin writes are not allowed").into_response();
+                return ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "cross_origin",
+                    "cross-origin writes are not allowed",
+                )
+                .into_response();
             }
         }
     }

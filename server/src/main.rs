@@ -2,7 +2,6 @@
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    server::telemetry::init();
     match server::cli::run().await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

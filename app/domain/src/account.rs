@@ -91,15 +91,27 @@ mod tests {
         assert!(validate_username("wang.li").is_ok());
         assert!(validate_username("officer_01").is_ok());
         assert_eq!(validate_username("ab").unwrap_err().code, "username_length");
-        assert_eq!(validate_username("1abc").unwrap_err().code, "username_chars");
-        assert_eq!(validate_username("Wang").unwrap_err().code, "username_chars");
-        assert_eq!(validate_username("王力力").unwrap_err().code, "username_chars");
+        assert_eq!(
+            validate_username("1abc").unwrap_err().code,
+            "username_chars"
+        );
+        assert_eq!(
+            validate_username("Wang").unwrap_err().code,
+            "username_chars"
+        );
+        assert_eq!(
+            validate_username("王力力").unwrap_err().code,
+            "username_chars"
+        );
     }
 
     #[test]
     fn passwords_need_ten_characters() {
         assert!(validate_password("correct horse").is_ok());
-        assert_eq!(validate_password("short").unwrap_err().code, "password_too_short");
+        assert_eq!(
+            validate_password("short").unwrap_err().code,
+            "password_too_short"
+        );
         // Ten Chinese characters are ten characters, not thirty bytes.
         assert!(validate_password("救助救助救助救助救助").is_ok());
     }

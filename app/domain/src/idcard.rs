@@ -73,15 +73,27 @@ mod tests {
 
     #[test]
     fn accepts_a_number_with_the_right_check_character() {
-        assert_eq!(ResidentId::parse(VALID).map(|id| id.0), Ok(VALID.to_string()));
+        assert_eq!(
+            ResidentId::parse(VALID).map(|id| id.0),
+            Ok(VALID.to_string())
+        );
         assert!(ResidentId::parse(&VALID.to_lowercase()).is_ok());
     }
 
     #[test]
     fn rejects_a_wrong_check_character_or_format() {
-        assert_eq!(ResidentId::parse("110105194912310021"), Err(ResidentIdError::Checksum));
-        assert_eq!(ResidentId::parse("11010519491231002"), Err(ResidentIdError::Format));
-        assert_eq!(ResidentId::parse("1101051949123100AX"), Err(ResidentIdError::Format));
+        assert_eq!(
+            ResidentId::parse("110105194912310021"),
+            Err(ResidentIdError::Checksum)
+        );
+        assert_eq!(
+            ResidentId::parse("11010519491231002"),
+            Err(ResidentIdError::Format)
+        );
+        assert_eq!(
+            ResidentId::parse("1101051949123100AX"),
+            Err(ResidentIdError::Format)
+        );
     }
 
     #[test]

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 /// An amount of money in fen (1 yuan = 100 fen). Negative amounts are allowed
 /// in arithmetic (a balance can be computed as a difference) but rules that take
 /// money in reject them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Fen(pub i64);
@@ -58,7 +60,11 @@ impl Fen {
             return Err(MoneyError::Malformed);
         }
         let yuan: i64 = whole.parse().map_err(|_| MoneyError::Overflow)?;
-        let mut fen_part: i64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| MoneyError::Malformed)? };
+        let mut fen_part: i64 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse().map_err(|_| MoneyError::Malformed)?
+        };
         if frac.len() == 1 {
             fen_part *= 10;
         }
@@ -81,7 +87,12 @@ impl Fen {
             }
             grouped.push(c);
         }
-        format!("{}{}.{:02}", if negative { "-" } else { "" }, grouped, abs % 100)
+        format!(
+            "{}{}.{:02}",
+            if negative { "-" } else { "" },
+            grouped,
+            abs % 100
+        )
     }
 
     /// Splits an amount into `count` installments that add up exactly to it;
@@ -113,7 +124,10 @@ mod tests {
         assert_eq!(Fen::parse_yuan("1.234"), Err(MoneyError::Malformed));
         assert_eq!(Fen::parse_yuan("abc"), Err(MoneyError::Malformed));
         assert_eq!(Fen::parse_yuan(".5"), Err(MoneyError::Malformed));
-        assert_eq!(Fen::parse_yuan("99999999999999999999"), Err(MoneyError::Overflow));
+        assert_eq!(
+            Fen::parse_yuan("99999999999999999999"),
+            Err(MoneyError::Overflow)
+        );
     }
 
     #[test]

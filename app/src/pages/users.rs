@@ -33,7 +33,12 @@ pub fn UsersPage(me: Me) -> impl IntoView {
 }
 
 #[component]
-fn UserTable<R>(users: Vec<UserView>, my_id: i64, notice: RwSignal<Option<String>>, reload: R) -> impl IntoView
+fn UserTable<R>(
+    users: Vec<UserView>,
+    my_id: i64,
+    notice: RwSignal<Option<String>>,
+    reload: R,
+) -> impl IntoView
 where
     R: Fn() + Copy + Send + Sync + 'static,
 {
@@ -82,18 +87,27 @@ where
 }
 
 #[component]
-fn ResetPasswordButton(id: i64, username: String, notice: RwSignal<Option<String>>) -> impl IntoView {
+fn ResetPasswordButton(
+    id: i64,
+    username: String,
+    notice: RwSignal<Option<String>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let open = RwSignal::new(false);
     let password = RwSignal::new(String::new());
     let username = StoredValue::new(username);
     let reset = Action::new(move |password: &String| {
-        let input = ResetPassword { password: password.clone() };
+        let input = ResetPassword {
+            password: password.clone(),
+        };
         async move {
             match api::reset_password(id, &input).await {
                 Ok(()) => {
                     open.set(false);
-                    notice.set(Some(i18n.t_with(Key::UsersPasswordWasReset, &[("username", &username.get_value())])));
+                    notice.set(Some(i18n.t_with(
+                        Key::UsersPasswordWasReset,
+                        &[("username", &username.get_value())],
+                    )));
                 }
                 Err(e) => notice.set(Some(i18n.error_text(&e.code, &e.message))),
             }
@@ -142,7 +156,9 @@ where
             match api::create_user(&input).await {
                 Ok(user) => {
                     error.set(None);
-                    notice.set(Some(i18n.t_with(Key::UsersCreated, &[("username", &user.username)])));
+                    notice.set(Some(
+                        i18n.t_with(Key::UsersCreated, &[("username", &user.username)]),
+                    ));
                     username.set(String::new());
                     display_name.set(String::new());
                     password.set(String::new());
@@ -160,8 +176,12 @@ where
             username: username.get_untracked(),
             display_name: display_name.get_untracked(),
             role,
-            village_id: (role == Role::VillageCommittee).then(|| village_id.get_untracked().parse().ok()).flatten(),
-            agency_id: (role == Role::Partner).then(|| agency_id.get_untracked().parse().ok()).flatten(),
+            village_id: (role == Role::VillageCommittee)
+                .then(|| village_id.get_untracked().parse().ok())
+                .flatten(),
+            agency_id: (role == Role::Partner)
+                .then(|| agency_id.get_untracked().parse().ok())
+                .flatten(),
             password: password.get_untracked(),
         };
         // The same rules the server enforces, checked before sending.

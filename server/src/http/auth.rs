@@ -19,7 +19,11 @@ use crate::service::{auth, Actor};
         (status = 422, description = "Malformed request", body = ErrorBody),
         (status = 429, description = "Too many failed logins; see Retry-After", body = ErrorBody),
     ))]
-pub async fn login(State(state): State<AppState>, headers: HeaderMap, AppJson(input): AppJson<LoginRequest>) -> ApiResult<Response> {
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    AppJson(input): AppJson<LoginRequest>,
+) -> ApiResult<Response> {
     let session = auth::login(&state.db, &input.username, &input.password).await?;
     let secure = state.config.secure_cookies || forwarded_https(&headers);
     let cookie = session_cookie(&session.token, auth::SESSION_TTL_MS / 1000, secure);
@@ -34,7 +38,11 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
         auth::logout(&state.db, token).await?;
     }
     let secure = state.config.secure_cookies || forwarded_https(&headers);
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, session_cookie("", 0, secure))]).into_response())
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, session_cookie("", 0, secure))],
+    )
+        .into_response())
 }
 
 /// The logged-in user.
@@ -50,9 +58,12 @@ pub async fn me(State(state): State<AppState>, actor: Actor) -> ApiResult<AppJso
 
 fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    let text = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
+    let text = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    );
     // The token is base64url, so the header value is always valid ASCII.
-    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("jiuzhu_session=; Max-Age=0"))
+    HeaderValue::from_str(&text)
+        .unwrap_or_else(|_| HeaderValue::from_static("jiuzhu_session=; Max-Age=0"))
 }
 
 /// Behind a TLS-terminating proxy the request arrives as plain HTTP.
@@ -62,4 +73,3 @@ fn forwarded_https(headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("https"))
 }
-

@@ -56,7 +56,10 @@ fn request_id(parts: &Parts) -> Option<String> {
 impl FromRequestParts<AppState> for Actor {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(ApiError::unauthenticated)?;
         Ok(auth::authenticate(&state.db, token, request_id(parts)).await?)
     }
@@ -65,7 +68,10 @@ impl FromRequestParts<AppState> for Actor {
 impl OptionalFromRequestParts<AppState> for Actor {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
         match <Actor as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
             Ok(actor) => Ok(Some(actor)),
             Err(e) if e.status == axum::http::StatusCode::UNAUTHORIZED => Ok(None),

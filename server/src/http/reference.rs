@@ -11,14 +11,20 @@ use crate::service::{audit, places, Actor};
 #[utoipa::path(get, path = "/api/v1/villages", tag = "reference",
     responses((status = 200, body = Vec<Village>), (status = 401, body = ErrorBody)),
     security(("session" = [])))]
-pub async fn list_villages(State(state): State<AppState>, actor: Actor) -> ApiResult<AppJson<Vec<Village>>> {
+pub async fn list_villages(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> ApiResult<AppJson<Vec<Village>>> {
     Ok(AppJson(places::list_villages(&state.db, &actor).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/agencies", tag = "reference",
     responses((status = 200, body = Vec<Agency>), (status = 401, body = ErrorBody)),
     security(("session" = [])))]
-pub async fn list_agencies(State(state): State<AppState>, actor: Actor) -> ApiResult<AppJson<Vec<Agency>>> {
+pub async fn list_agencies(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> ApiResult<AppJson<Vec<Agency>>> {
     Ok(AppJson(places::list_agencies(&state.db, &actor).await?))
 }
 
@@ -39,5 +45,7 @@ pub async fn list_audit(
     actor: Actor,
     AppPath((entity_type, entity_id)): AppPath<(String, String)>,
 ) -> ApiResult<AppJson<Vec<AuditEntry>>> {
-    Ok(AppJson(audit::list(&state.db, &actor, &entity_type, &entity_id).await?))
+    Ok(AppJson(
+        audit::list(&state.db, &actor, &entity_type, &entity_id).await?,
+    ))
 }

@@ -46,7 +46,12 @@ impl SsrBackend for ApiBackend {
             }
             let request = match request.body(Body::from(body.unwrap_or_default())) {
                 Ok(request) => request,
-                Err(e) => return BackendResponse { status: 500, body: e.to_string().into_bytes() },
+                Err(e) => {
+                    return BackendResponse {
+                        status: 500,
+                        body: e.to_string().into_bytes(),
+                    }
+                }
             };
             let response = match router.oneshot(request).await {
                 Ok(response) => response,
@@ -54,8 +59,14 @@ impl SsrBackend for ApiBackend {
             };
             let status = response.status().as_u16();
             match axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024).await {
-                Ok(bytes) => BackendResponse { status, body: bytes.to_vec() },
-                Err(e) => BackendResponse { status: 500, body: e.to_string().into_bytes() },
+                Ok(bytes) => BackendResponse {
+                    status,
+                    body: bytes.to_vec(),
+                },
+                Err(e) => BackendResponse {
+                    status: 500,
+                    body: e.to_string().into_bytes(),
+                },
             }
         })
     }

@@ -15,7 +15,10 @@ use crate::service::{users, Actor};
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
     ),
     security(("session" = [])))]
-pub async fn list_users(State(state): State<AppState>, actor: Actor) -> ApiResult<AppJson<Vec<UserView>>> {
+pub async fn list_users(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> ApiResult<AppJson<Vec<UserView>>> {
     Ok(AppJson(users::list(&state.db, &actor).await?))
 }
 
@@ -45,8 +48,14 @@ pub async fn create_user(
         (status = 409, description = "Cannot disable yourself", body = ErrorBody),
     ),
     security(("session" = [])))]
-pub async fn disable_user(State(state): State<AppState>, actor: Actor, AppPath(id): AppPath<i64>) -> ApiResult<AppJson<UserView>> {
-    Ok(AppJson(users::set_disabled(&state.db, &actor, id, true).await?))
+pub async fn disable_user(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+) -> ApiResult<AppJson<UserView>> {
+    Ok(AppJson(
+        users::set_disabled(&state.db, &actor, id, true).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/users/{id}/enable", tag = "users",
@@ -56,8 +65,14 @@ pub async fn disable_user(State(state): State<AppState>, actor: Actor, AppPath(i
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
     ),
     security(("session" = [])))]
-pub async fn enable_user(State(state): State<AppState>, actor: Actor, AppPath(id): AppPath<i64>) -> ApiResult<AppJson<UserView>> {
-    Ok(AppJson(users::set_disabled(&state.db, &actor, id, false).await?))
+pub async fn enable_user(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+) -> ApiResult<AppJson<UserView>> {
+    Ok(AppJson(
+        users::set_disabled(&state.db, &actor, id, false).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users",

@@ -45,7 +45,12 @@ pub async fn record(tx: &mut Tx, actor: Option<&Actor>, change: Change<'_>) -> S
 }
 
 /// Audit entries about one entity (e.g. `user`/`7`, or `case`/`12` for a whole case).
-pub async fn list(db: &Db, actor: &Actor, entity_type: &str, entity_id: &str) -> ServiceResult<Vec<AuditEntry>> {
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    entity_type: &str,
+    entity_id: &str,
+) -> ServiceResult<Vec<AuditEntry>> {
     actor.require(Permission::ReadAudit)?;
     let rows = storage::audit::list_for(db, entity_type, entity_id, 500).await?;
     let parse = |text: Option<String>| text.and_then(|t| serde_json::from_str(&t).ok());

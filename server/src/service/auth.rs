@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use base64::Engine;
 use domain::api::{Me, NamedRef};
@@ -42,7 +44,11 @@ pub async fn hash_password(password: String) -> ServiceResult<String> {
 async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -118,7 +124,11 @@ pub async fn logout(db: &Db, token: &str) -> ServiceResult<()> {
 }
 
 /// The user of a session token, if the session is live and the user enabled.
-pub async fn authenticate(db: &Db, token: &str, request_id: Option<String>) -> ServiceResult<Actor> {
+pub async fn authenticate(
+    db: &Db,
+    token: &str,
+    request_id: Option<String>,
+) -> ServiceResult<Actor> {
     let row = storage::sessions::find_user(db, &hash_token(token), now_ms())
         .await?
         .ok_or(ServiceError::Unauthenticated)?;
@@ -135,15 +145,23 @@ pub async fn authenticate(db: &Db, token: &str, request_id: Option<String>) -> S
 }
 
 pub async fn me(db: &Db, user_id: i64) -> ServiceResult<Me> {
-    let row = storage::users::find_by_id(db, user_id).await?.ok_or(ServiceError::NotFound)?;
+    let row = storage::users::find_by_id(db, user_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let role = Role::parse(&row.role).ok_or_else(|| anyhow::anyhow!("unknown role in database"))?;
     Ok(Me {
         id: row.id,
         username: row.username,
         display_name: row.display_name,
         role,
-        village: row.village_id.zip(row.village_name).map(|(id, name)| NamedRef { id, name }),
-        agency: row.agency_id.zip(row.agency_name).map(|(id, name)| NamedRef { id, name }),
+        village: row
+            .village_id
+            .zip(row.village_name)
+            .map(|(id, name)| NamedRef { id, name }),
+        agency: row
+            .agency_id
+            .zip(row.agency_name)
+            .map(|(id, name)| NamedRef { id, name }),
     })
 }
 

@@ -33,16 +33,64 @@ const AGENCIES: &[(&str, &str)] = &[
 /// (username, display name, role, village name, agency name)
 const ACCOUNTS: &[(&str, &str, Role, Option<&str>, Option<&str>)] = &[
     ("admin", "系统管理员", Role::Admin, None, None),
-    ("zhang.jian", "张建国（检察长）", Role::Supervisor, None, None),
-    ("li.hong", "李红（部门负责人）", Role::Supervisor, None, None),
+    (
+        "zhang.jian",
+        "张建国（检察长）",
+        Role::Supervisor,
+        None,
+        None,
+    ),
+    (
+        "li.hong",
+        "李红（部门负责人）",
+        Role::Supervisor,
+        None,
+        None,
+    ),
     ("wang.fang", "王芳", Role::Officer, None, None),
     ("chen.ming", "陈明", Role::Officer, None, None),
-    ("vc.xiaodian", "小甸村村委会", Role::VillageCommittee, Some("小甸村"), None),
-    ("vc.zhengyang", "正阳村村委会", Role::VillageCommittee, Some("正阳村"), None),
-    ("edu.bureau", "县教育局联络员", Role::Partner, None, Some("县教育局")),
-    ("civil.affairs", "县民政局联络员", Role::Partner, None, Some("县民政局")),
-    ("legal.aid", "法律援助中心联络员", Role::Partner, None, Some("县法律援助中心")),
-    ("youth.care", "关工委联络员", Role::Partner, None, Some("县关心下一代工作委员会")),
+    (
+        "vc.xiaodian",
+        "小甸村村委会",
+        Role::VillageCommittee,
+        Some("小甸村"),
+        None,
+    ),
+    (
+        "vc.zhengyang",
+        "正阳村村委会",
+        Role::VillageCommittee,
+        Some("正阳村"),
+        None,
+    ),
+    (
+        "edu.bureau",
+        "县教育局联络员",
+        Role::Partner,
+        None,
+        Some("县教育局"),
+    ),
+    (
+        "civil.affairs",
+        "县民政局联络员",
+        Role::Partner,
+        None,
+        Some("县民政局"),
+    ),
+    (
+        "legal.aid",
+        "法律援助中心联络员",
+        Role::Partner,
+        None,
+        Some("县法律援助中心"),
+    ),
+    (
+        "youth.care",
+        "关工委联络员",
+        Role::Partner,
+        None,
+        Some("县关心下一代工作委员会"),
+    ),
 ];
 
 /// Loads the demo county into an empty database. Every account gets `password`
@@ -52,7 +100,8 @@ pub async fn load(db: &Db, password: Option<&str>) -> ServiceResult<Vec<DemoAcco
     if storage::users::count(db).await? > 0 {
         return Err(ServiceError::Conflict {
             code: "not_empty",
-            message: "the database already has users; demo data goes only into an empty database".into(),
+            message: "the database already has users; demo data goes only into an empty database"
+                .into(),
         });
     }
     let mut tx = db.begin().await?;
@@ -77,7 +126,9 @@ pub async fn load(db: &Db, password: Option<&str>) -> ServiceResult<Vec<DemoAcco
             Some(name) => storage::places::find_agency_by_name(db, name).await?,
             None => None,
         };
-        let password = password.map(str::to_string).unwrap_or_else(generate_password);
+        let password = password
+            .map(str::to_string)
+            .unwrap_or_else(generate_password);
         users::create(
             db,
             None,

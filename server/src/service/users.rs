@@ -1,13 +1,17 @@
 //! Account administration: add, list, disable, enable, reset passwords.
 
 use domain::api::{NamedRef, NewUser, UserView};
-use domain::{validate_display_name, validate_password, validate_username, FieldError, Permission, Role};
+use domain::{
+    validate_display_name, validate_password, validate_username, FieldError, Permission, Role,
+};
 use serde::Serialize;
 
 use super::audit::{self, snapshot, Change};
 use super::auth::hash_password;
 use super::{Actor, ServiceError, ServiceResult};
-use crate::storage::{self, is_unique_violation, now_ms, users::NewUserRow, users::UserRow, Db, Tx};
+use crate::storage::{
+    self, is_unique_violation, now_ms, users::NewUserRow, users::UserRow, Db, Tx,
+};
 
 fn view(row: UserRow) -> ServiceResult<UserView> {
     let role = Role::parse(&row.role).ok_or_else(|| anyhow::anyhow!("unknown role in database"))?;
@@ -16,8 +20,14 @@ fn view(row: UserRow) -> ServiceResult<UserView> {
         username: row.username,
         display_name: row.display_name,
         role,
-        village: row.village_id.zip(row.village_name).map(|(id, name)| NamedRef { id, name }),
-        agency: row.agency_id.zip(row.agency_name).map(|(id, name)| NamedRef { id, name }),
+        village: row
+            .village_id
+            .zip(row.village_name)
+            .map(|(id, name)| NamedRef { id, name }),
+        agency: row
+            .agency_id
+            .zip(row.agency_name)
+            .map(|(id, name)| NamedRef { id, name }),
         disabled: row.disabled,
         created_at: row.created_at,
     })
@@ -49,7 +59,11 @@ impl<'a> From<&'a UserRow> for AccountSnapshot<'a> {
 
 pub async fn list(db: &Db, actor: &Actor) -> ServiceResult<Vec<UserView>> {
     actor.require(Permission::ManageUsers)?;
-    storage::users::list(db).await?.into_iter().map(view).collect()
+    storage::users::list(db)
+        .await?
+        .into_iter()
+        .map(view)
+        .collect()
 }
 
 /// Adds an account. `actor` is `None` when an operator runs `jiuzhu user add`.
@@ -120,7 +134,12 @@ pub async fn create(db: &Db, actor: Option<&Actor>, input: NewUser) -> ServiceRe
 
 /// Disables or re-enables an account; disabling ends its sessions at once.
 #[tracing::instrument(skip(db, actor))]
-pub async fn set_disabled(db: &Db, actor: &Actor, user_id: i64, disabled: bool) -> ServiceResult<UserView> {
+pub async fn set_disabled(
+    db: &Db,
+    actor: &Actor,
+    user_id: i64,
+    disabled: bool,
+) -> ServiceResult<UserView> {
     actor.require(Permission::ManageUsers)?;
     if disabled && user_id == actor.user_id {
         return Err(ServiceError::Conflict {
@@ -142,7 +161,11 @@ pub async fn set_disabled(db: &Db, actor: &Actor, user_id: i64, disabled: bool) 
             entity_type: "user",
             entity_id: user_id.to_string(),
             case_id: None,
-            action: if disabled { "user.disabled" } else { "user.enabled" },
+            action: if disabled {
+                "user.disabled"
+            } else {
+                "user.enabled"
+            },
             before: snapshot(&AccountSnapshot::from(&before)),
             after: snapshot(&AccountSnapshot::from(&after)),
         },
@@ -154,7 +177,12 @@ pub async fn set_disabled(db: &Db, actor: &Actor, user_id: i64, disabled: bool) 
 
 /// Sets a new password chosen by the admin and ends the user's sessions.
 #[tracing::instrument(skip(db, actor, password))]
-pub async fn reset_password(db: &Db, actor: &Actor, user_id: i64, password: String) -> ServiceResult<()> {
+pub async fn reset_password(
+    db: &Db,
+    actor: &Actor,
+    user_id: i64,
+    password: String,
+) -> ServiceResult<()> {
     actor.require(Permission::ManageUsers)?;
     validate_password(&password)?;
     let hash = hash_password(password).await?;
@@ -187,18 +215,44 @@ async fn load(tx: &mut Tx, user_id: i64) -> ServiceResult<UserRow> {
 }
 
 fn invalid(field: &'static str, code: &'static str, message: &'static str) -> ServiceError {
-    ServiceError::Invalid(FieldError { field, code, message })
+    ServiceError::Invalid(FieldError {
+        field,
+        code,
+        message,
+    })
 }
 
 /// A village committee needs a village and a partner an agency; nobody else has either.
-fn check_scope_binding(role: Role, village_id: Option<i64>, agency_id: Option<i64>) -> ServiceResult<()> {
+fn check_scope_binding(
+    role: Role,
+    village_id: Option<i64>,
+    agency_id: Option<i64>,
+) -> ServiceResult<()> {
     use domain::ScopeKind;
     match (role.scope_kind(), village_id, agency_id) {
-        (ScopeKind::Village, Some(_), None) | (ScopeKind::Agency, None, Some(_)) | (ScopeKind::County, None, None) => Ok(()),
-        (ScopeKind::Village, None, _) => Err(invalid("village_id", "village_required", "a village committee account needs a village")),
-        (ScopeKind::Agency, _, None) => Err(invalid("agency_id", "agency_required", "a partner agency account needs an agency")),
-        (_, Some(_), _) => Err(invalid("village_id", "village_not_allowed", "only village committee accounts have a village")),
-        (_, _, Some(_)) => Err(invalid("agency_id", "agency_not_allowed", "only partner agency accounts have an agency")),
+        (ScopeKind::Village, Some(_), None)
+        | (ScopeKind::Agency, None, Some(_))
+        | (ScopeKind::County, None, None) => Ok(()),
+        (ScopeKind::Village, None, _) => Err(invalid(
+            "village_id",
+            "village_required",
+            "a village committee account needs a village",
+        )),
+        (ScopeKind::Agency, _, None) => Err(invalid(
+            "agency_id",
+            "agency_required",
+            "a partner agency account needs an agency",
+        )),
+        (_, Some(_), _) => Err(invalid(
+            "village_id",
+            "village_not_allowed",
+            "only village committee accounts have a village",
+        )),
+        (_, _, Some(_)) => Err(invalid(
+            "agency_id",
+            "agency_not_allowed",
+            "only partner agency accounts have an agency",
+        )),
     }
 }
 

@@ -52,7 +52,12 @@ pub async fn insert(tx: &mut Tx, entry: NewAuditEntry<'_>) -> StorageResult<()> 
 
 /// Entries about one entity, or about one case (`entity_type` = "case" matches
 /// every entry whose `case_id` is that case), newest first.
-pub async fn list_for(db: &Db, entity_type: &str, entity_id: &str, limit: i64) -> StorageResult<Vec<AuditRow>> {
+pub async fn list_for(
+    db: &Db,
+    entity_type: &str,
+    entity_id: &str,
+    limit: i64,
+) -> StorageResult<Vec<AuditRow>> {
     let select = "SELECT l.id, l.at, l.actor_user_id, u.username AS actor_username, l.entity_type, l.entity_id, \
                   l.case_id, l.action, l.before_json, l.after_json, l.request_id \
                   FROM audit_log l LEFT JOIN users u ON u.id = l.actor_user_id";
@@ -61,7 +66,9 @@ pub async fn list_for(db: &Db, entity_type: &str, entity_id: &str, limit: i64) -
         let sql = format!("{select} WHERE l.case_id = $1 OR (l.entity_type = 'case' AND l.entity_id = $2) ORDER BY l.id DESC LIMIT $3");
         on_db!(db, pool => sqlx::query_as::<_, AuditRow>(&sql).bind(case_id).bind(entity_id).bind(limit).fetch_all(pool).await)
     } else {
-        let sql = format!("{select} WHERE l.entity_type = $1 AND l.entity_id = $2 ORDER BY l.id DESC LIMIT $3");
+        let sql = format!(
+            "{select} WHERE l.entity_type = $1 AND l.entity_id = $2 ORDER BY l.id DESC LIMIT $3"
+        );
         on_db!(db, pool => sqlx::query_as::<_, AuditRow>(&sql).bind(entity_type).bind(entity_id).bind(limit).fetch_all(pool).await)
     }
 }

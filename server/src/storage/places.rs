@@ -32,12 +32,14 @@ pub async fn list_agencies(db: &Db) -> StorageResult<Vec<AgencyRow>> {
 
 pub async fn village_exists(tx: &mut Tx, id: i64) -> StorageResult<bool> {
     let sql = "SELECT COUNT(*) FROM villages WHERE id = $1";
-    on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(sql).bind(id).fetch_one(conn).await).map(|n| n > 0)
+    on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(sql).bind(id).fetch_one(conn).await)
+        .map(|n| n > 0)
 }
 
 pub async fn agency_exists(tx: &mut Tx, id: i64) -> StorageResult<bool> {
     let sql = "SELECT COUNT(*) FROM agencies WHERE id = $1";
-    on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(sql).bind(id).fetch_one(conn).await).map(|n| n > 0)
+    on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(sql).bind(id).fetch_one(conn).await)
+        .map(|n| n > 0)
 }
 
 pub async fn insert_township(tx: &mut Tx, name: &str) -> StorageResult<i64> {

@@ -15,15 +15,26 @@ pub struct SessionUserRow {
     pub agency_id: Option<i64>,
 }
 
-pub async fn insert(db: &Db, token_hash: &str, user_id: i64, now: i64, expires_at: i64) -> StorageResult<()> {
+pub async fn insert(
+    db: &Db,
+    token_hash: &str,
+    user_id: i64,
+    now: i64,
+    expires_at: i64,
+) -> StorageResult<()> {
     let sql = "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)";
     on_db!(db, pool => sqlx::query(sql).bind(token_hash).bind(user_id).bind(now).bind(expires_at).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// The user of a live session; disabled users and expired sessions give `None`.
-pub async fn find_user(db: &Db, token_hash: &str, now: i64) -> StorageResult<Option<SessionUserRow>> {
-    let sql = "SELECT u.id AS user_id, u.username, u.display_name, u.role, u.village_id, u.agency_id \
+pub async fn find_user(
+    db: &Db,
+    token_hash: &str,
+    now: i64,
+) -> StorageResult<Option<SessionUserRow>> {
+    let sql =
+        "SELECT u.id AS user_id, u.username, u.display_name, u.role, u.village_id, u.agency_id \
                FROM sessions s JOIN users u ON u.id = s.user_id \
                WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled";
     on_db!(db, pool => sqlx::query_as::<_, SessionUserRow>(sql).bind(token_hash).bind(now).fetch_optional(pool).await)

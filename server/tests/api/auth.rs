@@ -9,17 +9,30 @@ async fn login_sets_an_http_only_session_cookie_and_logout_ends_it() {
         app.load_demo().await;
         let (client, response) = app.login("wang.fang", DEMO_PASSWORD).await;
         assert_eq!(response.status(), StatusCode::OK);
-        let cookie = response.headers()["set-cookie"].to_str().unwrap().to_string();
+        let cookie = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .to_string();
         assert!(cookie.starts_with("jiuzhu_session="), "{cookie}");
-        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
-        assert!(!cookie.contains("Secure"), "plain HTTP without a proxy: {cookie}");
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
+        assert!(
+            !cookie.contains("Secure"),
+            "plain HTTP without a proxy: {cookie}"
+        );
         let me = json_body(response).await;
         assert_eq!(me["role"], "officer");
 
         let me = client.get(app.url("/api/v1/auth/me")).send().await.unwrap();
         assert_eq!(me.status(), StatusCode::OK);
 
-        let out = client.post(app.url("/api/v1/auth/logout")).send().await.unwrap();
+        let out = client
+            .post(app.url("/api/v1/auth/logout"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(out.status(), StatusCode::NO_CONTENT);
         let me = client.get(app.url("/api/v1/auth/me")).send().await.unwrap();
         assert_error(me, StatusCode::UNAUTHORIZED, "unauthenticated").await;
@@ -41,7 +54,10 @@ async fn cookies_are_secure_behind_a_tls_proxy() {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
-        assert!(response.headers()["set-cookie"].to_str().unwrap().contains("; Secure"));
+        assert!(response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("; Secure"));
         app
     })
     .await;
@@ -92,7 +108,11 @@ async fn repeated_failures_lock_the_username_even_for_the_right_password() {
         app.load_demo().await;
         for attempt in 1..=4 {
             let (_, response) = app.login("chen.ming", "guess-guess-guess").await;
-            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "attempt {attempt}");
+            assert_eq!(
+                response.status(),
+                StatusCode::UNAUTHORIZED,
+                "attempt {attempt}"
+            );
         }
         let (_, fifth) = app.login("chen.ming", "guess-guess-guess").await;
         assert_eq!(fifth.headers()["retry-after"], "900");
@@ -118,7 +138,11 @@ async fn a_successful_login_clears_earlier_failures() {
         assert_eq!(ok.status(), StatusCode::OK);
         for _ in 0..3 {
             let (_, response) = app.login("wang.fang", "guess-guess-guess").await;
-            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "the count restarted after success");
+            assert_eq!(
+                response.status(),
+                StatusCode::UNAUTHORIZED,
+                "the count restarted after success"
+            );
         }
         app
     })

@@ -65,7 +65,9 @@ impl TestApp {
     }
 
     pub async fn load_demo(&self) {
-        demo::load(&self.db, Some(DEMO_PASSWORD)).await.expect("demo data loads");
+        demo::load(&self.db, Some(DEMO_PASSWORD))
+            .await
+            .expect("demo data loads");
     }
 
     /// Stops the server (gracefully) and drops a PostgreSQL test database.
@@ -96,25 +98,35 @@ impl TestApp {
 }
 
 pub fn postgres_url() -> Option<String> {
-    std::env::var("TEST_POSTGRES_URL").ok().filter(|v| !v.is_empty())
+    std::env::var("TEST_POSTGRES_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
-        server::telemetry::init();
+        server::telemetry::init(true);
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let (database_url, pg_cleanup) = match backend {
-        Backend::Sqlite => (format!("sqlite:{}", dir.path().join("test.db").display()), None),
+        Backend::Sqlite => (
+            format!("sqlite:{}", dir.path().join("test.db").display()),
+            None,
+        ),
         Backend::Postgres => {
             let admin_url = postgres_url().expect("TEST_POSTGRES_URL set");
             let name = format!("jiuzhu_test_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect("connect to PostgreSQL");
+            let mut conn = sqlx::PgConnection::connect(&admin_url)
+                .await
+                .expect("connect to PostgreSQL");
             sqlx::query(&format!("CREATE DATABASE \"{name}\""))
                 .execute(&mut conn)
                 .await
                 .expect("create test database");
-            let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(base, _)| base)
+                .unwrap_or(&admin_url);
             (format!("{base}/{name}"), Some((admin_url.clone(), name)))
         }
     };
@@ -126,7 +138,9 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         site_root: PathBuf::from(dir.path()),
         http: HttpConfig::default(),
     };
-    let app = Application::build_with_db(settings, db.clone()).await.expect("app builds");
+    let app = Application::build_with_db(settings, db.clone())
+        .await
+        .expect("app builds");
     let addr = app.local_addr();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async {
@@ -167,7 +181,12 @@ pub async fn assert_error(response: Response, status: StatusCode, code: &str) ->
     assert_eq!(response.status(), status, "status");
     let body = json_body(response).await;
     assert_eq!(body["error"]["code"], code, "error code in {body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "message in {body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "message in {body}"
+    );
     body
 }
 

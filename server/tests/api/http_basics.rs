@@ -35,9 +35,20 @@ async fn bad_request_bodies_get_a_clear_4xx_in_the_error_shape() {
     on_both(|app| async move {
         let client = app.client();
         let login = app.url("/api/v1/auth/login");
-        let malformed = client.post(&login).header("content-type", "application/json").body("{\"username\":").send().await.unwrap();
+        let malformed = client
+            .post(&login)
+            .header("content-type", "application/json")
+            .body("{\"username\":")
+            .send()
+            .await
+            .unwrap();
         assert_error(malformed, StatusCode::BAD_REQUEST, "malformed_json").await;
-        let wrong_type = client.post(&login).json(&json!({ "username": 5, "password": "x" })).send().await.unwrap();
+        let wrong_type = client
+            .post(&login)
+            .json(&json!({ "username": 5, "password": "x" }))
+            .send()
+            .await
+            .unwrap();
         assert_error(wrong_type, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
         let unknown_field = client
             .post(&login)
@@ -45,13 +56,36 @@ async fn bad_request_bodies_get_a_clear_4xx_in_the_error_shape() {
             .send()
             .await
             .unwrap();
-        assert_error(unknown_field, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+        assert_error(
+            unknown_field,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        )
+        .await;
         let no_type = client.post(&login).body("{}").send().await.unwrap();
-        assert_error(no_type, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
-        let huge = format!("{{\"username\":\"{}\",\"password\":\"x\"}}", "a".repeat(200_000));
-        let too_large = client.post(&login).header("content-type", "application/json").body(huge).send().await.unwrap();
+        assert_error(
+            no_type,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        )
+        .await;
+        let huge = format!(
+            "{{\"username\":\"{}\",\"password\":\"x\"}}",
+            "a".repeat(200_000)
+        );
+        let too_large = client
+            .post(&login)
+            .header("content-type", "application/json")
+            .body(huge)
+            .send()
+            .await
+            .unwrap();
         assert_error(too_large, StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").await;
-        let bad_path = client.get(app.url("/api/v1/audit/user/1")).send().await.unwrap();
+        let bad_path = client
+            .get(app.url("/api/v1/audit/user/1"))
+            .send()
+            .await
+            .unwrap();
         assert_error(bad_path, StatusCode::UNAUTHORIZED, "unauthenticated").await;
         app
     })
@@ -62,9 +96,17 @@ async fn bad_request_bodies_get_a_clear_4xx_in_the_error_shape() {
 async fn unknown_api_paths_are_json_404_and_wrong_methods_405() {
     on_both(|app| async move {
         let client = app.client();
-        let missing = client.get(app.url("/api/v1/no-such-thing")).send().await.unwrap();
+        let missing = client
+            .get(app.url("/api/v1/no-such-thing"))
+            .send()
+            .await
+            .unwrap();
         assert_error(missing, StatusCode::NOT_FOUND, "not_found").await;
-        let wrong_method = client.delete(app.url("/api/v1/auth/login")).send().await.unwrap();
+        let wrong_method = client
+            .delete(app.url("/api/v1/auth/login"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(wrong_method.status(), StatusCode::METHOD_NOT_ALLOWED);
         app
     })
@@ -98,7 +140,14 @@ async fn cross_origin_writes_are_refused() {
 #[tokio::test]
 async fn the_openapi_document_lists_every_route() {
     let app = spawn_app(Backend::Sqlite).await;
-    let doc = json_body(app.client().get(app.url("/api/v1/openapi.json")).send().await.unwrap()).await;
+    let doc = json_body(
+        app.client()
+            .get(app.url("/api/v1/openapi.json"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for path in [
         "/api/v1/auth/login",
@@ -114,7 +163,10 @@ async fn the_openapi_document_lists_every_route() {
         "/healthz",
         "/readyz",
     ] {
-        assert!(doc["paths"][path].is_object(), "{path} missing from the OpenAPI document");
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
     }
     assert!(doc["components"]["securitySchemes"]["session"].is_object());
     app.shutdown().await;
@@ -127,11 +179,18 @@ async fn shutdown_lets_in_flight_requests_finish() {
     let client = app.client();
     let url = app.url("/api/v1/auth/login");
     let in_flight = tokio::spawn(async move {
-        client.post(url).json(&json!({ "username": "nobody.here", "password": "guess-guess" })).send().await
+        client
+            .post(url)
+            .json(&json!({ "username": "nobody.here", "password": "guess-guess" }))
+            .send()
+            .await
     });
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let server = app.begin_shutdown();
-    let response = in_flight.await.unwrap().expect("the in-flight request got its answer");
+    let response = in_flight
+        .await
+        .unwrap()
+        .expect("the in-flight request got its answer");
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     server.await.unwrap().unwrap();
     let refused = app.client().get(app.url("/healthz")).send().await;

@@ -33,7 +33,13 @@ async fn the_login_page_is_chinese_by_default_and_english_on_request() {
 async fn pages_need_a_login() {
     on_both(|app| async move {
         // As a browser asks: a redirect status needs Accept: text/html.
-        let response = app.client().get(app.url("/")).header("accept", "text/html").send().await.unwrap();
+        let response = app
+            .client()
+            .get(app.url("/"))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::FOUND);
         assert_eq!(response.headers()["location"], "/login");
         app
@@ -56,7 +62,10 @@ async fn each_role_gets_its_own_home_page_rendered_on_the_server() {
             let response = client.get(app.url("/")).send().await.unwrap();
             assert_eq!(response.status(), StatusCode::OK);
             let html = response.text().await.unwrap();
-            assert!(html.contains(expected), "{username}: {expected} not in page");
+            assert!(
+                html.contains(expected),
+                "{username}: {expected} not in page"
+            );
         }
         app
     })
@@ -66,7 +75,12 @@ async fn each_role_gets_its_own_home_page_rendered_on_the_server() {
 #[tokio::test]
 async fn unknown_pages_are_404() {
     on_both(|app| async move {
-        let response = app.client().get(app.url("/no/such/page")).send().await.unwrap();
+        let response = app
+            .client()
+            .get(app.url("/no/such/page"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
         app
     })
