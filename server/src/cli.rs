@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use domain::api::NewUser;
 use domain::Role;
 
-use crate::config::{prepare_sqlite_dir, HttpConfig, Settings, DEFAULT_DATABASE_URL};
+use crate::config::{prepare_sqlite_dir, AppConfig, Settings, DEFAULT_DATABASE_URL};
 use crate::service::{demo, users};
 use crate::startup::Application;
 use crate::storage::{self, Db};
@@ -46,6 +46,12 @@ enum Command {
         /// does not send X-Forwarded-Proto).
         #[arg(long, env = "JIUZHU_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Case numbers read PREFIX〔YEAR〕N号.
+        #[arg(long, env = "JIUZHU_CASE_PREFIX", default_value = crate::config::DEFAULT_CASE_NUMBER_PREFIX)]
+        case_prefix: String,
+        /// Green-channel target, acceptance to first payment, in hours.
+        #[arg(long, env = "JIUZHU_GREEN_CHANNEL_HOURS", default_value_t = crate::config::DEFAULT_GREEN_CHANNEL_HOURS)]
+        green_channel_hours: i64,
     },
     /// Apply pending database migrations and exit.
     Migrate {
@@ -117,12 +123,18 @@ pub async fn run() -> anyhow::Result<()> {
             db,
             site_root,
             secure_cookies,
+            case_prefix,
+            green_channel_hours,
         } => {
             let settings = Settings {
                 addr,
                 database_url: db.database_url,
                 site_root,
-                http: HttpConfig { secure_cookies },
+                http: AppConfig {
+                    secure_cookies,
+                    case_number_prefix: case_prefix,
+                    green_channel_hours,
+                },
             };
             Application::build(settings)
                 .await?

@@ -13,14 +13,31 @@ pub struct Settings {
     pub database_url: String,
     /// Where the built front end lives (`pkg/`, icons, manifest).
     pub site_root: PathBuf,
-    pub http: HttpConfig,
+    pub http: AppConfig,
 }
 
-/// What request handlers need to know of the settings.
-#[derive(Debug, Clone, Default)]
-pub struct HttpConfig {
+/// What request handlers and use cases need to know of the settings.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
     /// Mark cookies `Secure` even when no proxy says the request came over TLS.
     pub secure_cookies: bool,
+    /// Case numbers read `{prefix}〔{year}〕{seq}号`.
+    pub case_number_prefix: String,
+    /// Green-channel target from acceptance to first payment.
+    pub green_channel_hours: i64,
+}
+
+pub const DEFAULT_CASE_NUMBER_PREFIX: &str = "寿检司救受";
+pub const DEFAULT_GREEN_CHANNEL_HOURS: i64 = 48;
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            secure_cookies: false,
+            case_number_prefix: DEFAULT_CASE_NUMBER_PREFIX.to_string(),
+            green_channel_hours: DEFAULT_GREEN_CHANNEL_HOURS,
+        }
+    }
 }
 
 /// Makes sure the directory of a SQLite file exists, so a fresh checkout needs no setup.

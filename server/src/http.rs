@@ -2,6 +2,7 @@
 //! probes, the server-rendered pages and the static assets.
 
 pub mod auth;
+pub mod cases;
 pub mod error;
 pub mod extract;
 pub mod reference;
@@ -32,7 +33,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::config::HttpConfig;
+use crate::config::AppConfig;
 use crate::storage::Db;
 use error::ApiError;
 
@@ -40,7 +41,7 @@ use error::ApiError;
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub db: Db,
-    pub config: Arc<HttpConfig>,
+    pub config: Arc<AppConfig>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -56,6 +57,7 @@ const MAX_JSON_BODY: usize = 64 * 1024;
         (name = "users", description = "Account administration"),
         (name = "reference", description = "Villages and agencies"),
         (name = "audit", description = "Audit log"),
+        (name = "cases", description = "Aid leads and cases"),
         (name = "health", description = "Probes"),
     )
 )]
@@ -86,6 +88,13 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reference::list_villages))
         .routes(routes!(reference::list_agencies))
         .routes(routes!(reference::list_audit))
+        .routes(routes!(cases::create_lead, cases::list_leads))
+        .routes(routes!(cases::get_lead))
+        .routes(routes!(cases::accept_lead))
+        .routes(routes!(cases::decline_lead))
+        .routes(routes!(cases::list_cases))
+        .routes(routes!(cases::get_case))
+        .routes(routes!(cases::transition_case))
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .split_for_parts()

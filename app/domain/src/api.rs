@@ -25,6 +25,9 @@ pub struct ErrorDetail {
     /// The request field at fault, for validation errors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// For `possible_duplicate`: the open leads and cases about the same people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicates: Option<Vec<DuplicateHit>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -133,4 +136,193 @@ pub struct AuditEntry {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Health {
     pub status: String,
+}
+
+// ---- Leads and cases ----------------------------------------------------
+
+use crate::case::{CaseAction, CaseState, Channel, PriorityGroup};
+
+/// A person as entered on a lead.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PersonInput {
+    pub name: String,
+    /// 18-character resident ID number, checked by its check digit.
+    #[serde(default)]
+    pub id_number: Option<String>,
+    pub village_id: i64,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub priority_groups: Vec<PriorityGroup>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewLead {
+    pub channel: Channel,
+    /// The referring department for an internal referral (e.g. 刑检部门).
+    #[serde(default)]
+    pub channel_detail: Option<String>,
+    /// YYYY-MM-DD, not in the future (China time).
+    pub received_on: String,
+    pub reporter: String,
+    pub summary: String,
+    pub people: Vec<PersonInput>,
+    /// Create it even though the same person already has an open lead or case.
+    #[serde(default)]
+    pub confirm_duplicate: bool,
+}
+
+/// A person as shown: ID number and phone masked unless the viewer needs them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PersonView {
+    pub id: i64,
+    pub name: String,
+    pub id_number: Option<String>,
+    pub village: NamedRef,
+    pub phone: Option<String>,
+    pub priority_groups: Vec<PriorityGroup>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LeadView {
+    pub id: i64,
+    pub channel: Channel,
+    pub channel_detail: Option<String>,
+    pub received_on: String,
+    pub reporter: String,
+    pub summary: String,
+    /// open, accepted or declined
+    pub status: String,
+    pub decline_reason: Option<String>,
+    pub case_id: Option<i64>,
+    pub people: Vec<PersonView>,
+    pub created_by: NamedRef,
+    pub created_at: i64,
+}
+
+/// Another open lead or case about the same person, found before creating a duplicate.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DuplicateHit {
+    pub person_name: String,
+    /// "lead" or "case"
+    pub kind: String,
+    pub id: i64,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AcceptLead {
+    /// Ask for the green channel (accept, review, approve and pay within about two days).
+    #[serde(default)]
+    pub green_channel: bool,
+    /// The related criminal case, e.g. 寿公刑〔2026〕112号.
+    #[serde(default)]
+    pub criminal_case_ref: Option<String>,
+    /// Which of the lead's people applies (an index into `people`; default the first).
+    #[serde(default)]
+    pub applicant_index: usize,
+    /// Another of the lead's people acting for the applicant (a child's guardian).
+    #[serde(default)]
+    pub agent_index: Option<usize>,
+    /// The agent's relationship to the applicant, e.g. 母亲.
+    #[serde(default)]
+    pub agent_relationship: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DeclineLead {
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRequest {
+    pub action: CaseAction,
+    /// For `propose`: the amount of aid in fen.
+    #[serde(default)]
+    pub amount_fen: Option<i64>,
+    /// For `propose`: the reasoning; for approve, refuse and withdraw: the comment.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// A case in a list.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CaseSummary {
+    pub id: i64,
+    pub number: String,
+    pub state: CaseState,
+    /// Masked (张*明) in lists.
+    pub applicant_name: String,
+    pub village: NamedRef,
+    pub officer: NamedRef,
+    pub priority_groups: Vec<PriorityGroup>,
+    pub green_channel: bool,
+    /// UTC ms by which a green-channel case should be paid.
+    pub green_channel_deadline: Option<i64>,
+    pub proposed_amount_fen: Option<i64>,
+    pub accepted_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CasePage {
+    pub items: Vec<CaseSummary>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// One step of a case's history.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CaseEvent {
+    pub at: i64,
+    pub actor: NamedRef,
+    pub action: String,
+    pub from_state: Option<CaseState>,
+    pub to_state: CaseState,
+    pub amount_fen: Option<i64>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CaseDetail {
+    pub id: i64,
+    pub number: String,
+    pub state: CaseState,
+    pub lead_id: i64,
+    pub channel: Channel,
+    pub summary: String,
+    pub applicant: PersonView,
+    pub agent: Option<PersonView>,
+    pub agent_relationship: Option<String>,
+    pub criminal_case_ref: Option<String>,
+    pub village: NamedRef,
+    pub officer: NamedRef,
+    pub green_channel: bool,
+    pub green_channel_deadline: Option<i64>,
+    pub proposed_amount_fen: Option<i64>,
+    pub proposal_reasoning: Option<String>,
+    pub approved_amount_fen: Option<i64>,
+    pub accepted_at: i64,
+    /// What the viewer may do now.
+    pub actions: Vec<CaseAction>,
+    /// Oldest first.
+    pub timeline: Vec<CaseEvent>,
 }

@@ -41,6 +41,15 @@ impl ResidentId {
     }
 }
 
+/// Appends the check character to 17 digits (for generated test and demo data).
+pub fn with_check_char(first17: &str) -> Option<String> {
+    let chars: Vec<char> = first17.chars().collect();
+    if chars.len() != 17 || !chars.iter().all(char::is_ascii_digit) {
+        return None;
+    }
+    Some(format!("{first17}{}", check_char(&chars)))
+}
+
 fn check_char(first17: &[char]) -> char {
     let sum: u32 = first17
         .iter()
@@ -94,6 +103,13 @@ mod tests {
             ResidentId::parse("1101051949123100AX"),
             Err(ResidentIdError::Format)
         );
+    }
+
+    #[test]
+    fn completed_numbers_are_valid() {
+        let id = with_check_char("34042220150601123").unwrap();
+        assert!(ResidentId::parse(&id).is_ok());
+        assert_eq!(with_check_char("123"), None);
     }
 
     #[test]

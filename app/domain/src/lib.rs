@@ -6,6 +6,8 @@
 
 pub mod account;
 pub mod api;
+pub mod case;
+pub mod date;
 pub mod idcard;
 pub mod money;
 pub mod role;

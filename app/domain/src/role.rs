@@ -58,6 +58,8 @@ impl Role {
             ManageUsers => self == Role::Admin,
             ReadAudit => matches!(self, Role::Admin | Role::Supervisor),
             ReadReferenceData => true,
+            ReadCases => matches!(self, Role::Officer | Role::Supervisor),
+            LogLeads => self == Role::Officer,
         }
     }
 }
@@ -89,6 +91,10 @@ pub enum Permission {
     ReadAudit,
     /// Read townships, villages and agencies.
     ReadReferenceData,
+    /// See leads and cases (full case files, county-wide).
+    ReadCases,
+    /// Log, accept and decline leads.
+    LogLeads,
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub struct ApiError {
     pub message: String,
     pub field: Option<&'static str>,
     pub retry_after_secs: Option<i64>,
+    pub duplicates: Option<Vec<domain::api::DuplicateHit>>,
 }
 
 impl ApiError {
@@ -25,6 +26,7 @@ impl ApiError {
             message: message.into(),
             field: None,
             retry_after_secs: None,
+            duplicates: None,
         }
     }
 
@@ -90,6 +92,22 @@ impl From<ServiceError> for ApiError {
     }
 }
 
+impl From<crate::service::cases::LeadError> for ApiError {
+    fn from(err: crate::service::cases::LeadError) -> Self {
+        match err {
+            crate::service::cases::LeadError::Service(e) => e.into(),
+            crate::service::cases::LeadError::PossibleDuplicate(hits) => ApiError {
+                duplicates: Some(hits),
+                ..ApiError::new(
+                    StatusCode::CONFLICT,
+                    "possible_duplicate",
+                    "the same person already has an open lead or case; send confirm_duplicate to create it anyway",
+                )
+            },
+        }
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
@@ -147,6 +165,7 @@ impl IntoResponse for ApiError {
                 code: self.code.to_string(),
                 message: self.message,
                 field: self.field.map(str::to_string),
+                duplicates: self.duplicates,
             },
         };
         let mut response = (self.status, axum::Json(body)).into_response();

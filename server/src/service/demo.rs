@@ -1,12 +1,17 @@
 //! Demo data: a county with townships, villages, partner agencies and one
 //! account of every kind, so a newcomer can try every role at once.
 
-use domain::api::NewUser;
+use domain::api::{AcceptLead, NewLead, NewUser, PersonInput, TransitionRequest};
+use domain::case::{CaseAction, Channel, PriorityGroup};
+use domain::date::{china_date, format_date};
+use domain::idcard::with_check_char;
 use domain::Role;
 
 use super::auth::generate_password;
-use super::{users, ServiceError, ServiceResult};
-use crate::storage::{self, Db};
+use super::cases::{self, LeadError};
+use super::{users, Actor, ServiceError, ServiceResult};
+use crate::config::AppConfig;
+use crate::storage::{self, now_ms, Db};
 
 pub struct DemoAccount {
     pub username: String,
@@ -97,6 +102,12 @@ const ACCOUNTS: &[(&str, &str, Role, Option<&str>, Option<&str>)] = &[
 /// when given (tests use this), otherwise its own random one, returned so the
 /// caller can print it once.
 pub async fn load(db: &Db, password: Option<&str>) -> ServiceResult<Vec<DemoAccount>> {
+    let accounts = load_accounts(db, password).await?;
+    load_cases(db).await?;
+    Ok(accounts)
+}
+
+async fn load_accounts(db: &Db, password: Option<&str>) -> ServiceResult<Vec<DemoAccount>> {
     if storage::users::count(db).await? > 0 {
         return Err(ServiceError::Conflict {
             code: "not_empty",
@@ -150,4 +161,331 @@ pub async fn load(db: &Db, password: Option<&str>) -> ServiceResult<Vec<DemoAcco
         });
     }
     Ok(accounts)
+}
+
+/// One demo case: who it is about, and how far it has come.
+struct DemoCase {
+    officer: &'static str,
+    channel: Channel,
+    detail: Option<&'static str>,
+    summary: &'static str,
+    /// (name, 17 ID digits, village, groups)
+    applicant: (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static [PriorityGroup],
+    ),
+    /// A guardian acting for a child applicant, and the relationship.
+    agent: Option<(&'static str, &'static str, &'static str)>,
+    green_channel: bool,
+    /// Steps after acceptance, each with the role that takes it.
+    steps: &'static [CaseAction],
+    /// `None`: leave the lead open; `Some(reason)`: decline it.
+    lead_only: Option<Option<&'static str>>,
+}
+
+const DEMO_CASES: &[DemoCase] = &[
+    DemoCase {
+        officer: "wang.fang",
+        channel: Channel::CaseScreening,
+        detail: None,
+        summary: "未成年被害人父亲因故意伤害致残，家庭失去主要收入，被告人无赔偿能力。",
+        applicant: (
+            "李小雨",
+            "34042220150601123",
+            "小甸村",
+            &[PriorityGroup::Minor, PriorityGroup::PoorHousehold],
+        ),
+        agent: Some(("李建军", "34042219850312451", "父亲")),
+        green_channel: true,
+        steps: &[
+            CaseAction::StartInvestigation,
+            CaseAction::Propose,
+            CaseAction::Approve,
+            CaseAction::StartPayment,
+        ],
+        lead_only: None,
+    },
+    DemoCase {
+        officer: "wang.fang",
+        channel: Channel::Hotline12309,
+        detail: None,
+        summary: "交通肇事逃逸致被害人重伤，医疗费用无力承担。",
+        applicant: (
+            "张桂兰",
+            "34042219620815262",
+            "城东村",
+            &[PriorityGroup::ImpoverishedByCase],
+        ),
+        agent: None,
+        green_channel: false,
+        steps: &[CaseAction::StartInvestigation, CaseAction::Propose],
+        lead_only: None,
+    },
+    DemoCase {
+        officer: "wang.fang",
+        channel: Channel::InternalReferral,
+        detail: Some("刑事检察部门"),
+        summary: "被害人为退役军人，遭诈骗后生活困难。",
+        applicant: (
+            "周国强",
+            "34042219700203357",
+            "南关村",
+            &[PriorityGroup::Veteran],
+        ),
+        agent: None,
+        green_channel: false,
+        steps: &[CaseAction::StartInvestigation],
+        lead_only: None,
+    },
+    DemoCase {
+        officer: "wang.fang",
+        channel: Channel::LettersVisits,
+        detail: None,
+        summary: "被害人家属来信反映因案致贫。",
+        applicant: (
+            "吴秀英",
+            "34042219780921448",
+            "正阳村",
+            &[PriorityGroup::ImpoverishedByCase],
+        ),
+        agent: None,
+        green_channel: false,
+        steps: &[],
+        lead_only: None,
+    },
+    DemoCase {
+        officer: "chen.ming",
+        channel: Channel::PoliceLiaison,
+        detail: None,
+        summary: "残疾被害人遭抢劫，已获救助，处于回访阶段。",
+        applicant: (
+            "赵春梅",
+            "34042219810417262",
+            "老庙村",
+            &[PriorityGroup::Disabled],
+        ),
+        agent: None,
+        green_channel: false,
+        steps: &[
+            CaseAction::StartInvestigation,
+            CaseAction::Propose,
+            CaseAction::Approve,
+            CaseAction::StartPayment,
+            CaseAction::StartFollowUp,
+        ],
+        lead_only: None,
+    },
+    DemoCase {
+        officer: "chen.ming",
+        channel: Channel::CourtLiaison,
+        detail: None,
+        summary: "刑事附带民事赔偿未能执行，被害人生活困难，已救助结案。",
+        applicant: (
+            "孙立平",
+            "34042219691130371",
+            "安丰村",
+            &[PriorityGroup::PoorHousehold],
+        ),
+        agent: None,
+        green_channel: false,
+        steps: &[
+            CaseAction::StartInvestigation,
+            CaseAction::Propose,
+            CaseAction::Approve,
+            CaseAction::StartPayment,
+            CaseAction::StartFollowUp,
+            CaseAction::Close,
+        ],
+        lead_only: None,
+    },
+    DemoCase {
+        officer: "chen.ming",
+        channel: Channel::ChiefReception,
+        detail: None,
+        summary: "检察长接待中反映的困难，经审查不符合救助条件。",
+        applicant: (
+            "钱大海",
+            "34042219750606513",
+            "戈店村",
+            &[PriorityGroup::Other],
+        ),
+        agent: None,
+        green_channel: false,
+        steps: &[
+            CaseAction::StartInvestigation,
+            CaseAction::Propose,
+            CaseAction::Refuse,
+        ],
+        lead_only: None,
+    },
+    DemoCase {
+        officer: "chen.ming",
+        channel: Channel::Platform12309,
+        detail: None,
+        summary: "申请人已获得其他途径赔偿，撤回申请。",
+        applicant: (
+            "冯玉珍",
+            "34042219880101224",
+            "堰口村",
+            &[PriorityGroup::Other],
+        ),
+        agent: None,
+        green_channel: false,
+        steps: &[CaseAction::StartInvestigation, CaseAction::Withdraw],
+        lead_only: None,
+    },
+    DemoCase {
+        officer: "wang.fang",
+        channel: Channel::Hotline12309,
+        detail: None,
+        summary: "12309热线来电，未成年人遭性侵后心理创伤，家庭困难，待核实。",
+        applicant: (
+            "陈思思",
+            "34042220120309182",
+            "双庙村",
+            &[PriorityGroup::Minor],
+        ),
+        agent: None,
+        green_channel: false,
+        steps: &[],
+        lead_only: Some(None),
+    },
+    DemoCase {
+        officer: "wang.fang",
+        channel: Channel::Outreach,
+        detail: None,
+        summary: "宣传活动中群众反映的情况，经核实不属于刑事案件被害人。",
+        applicant: ("何明", "34042219900718339", "东林村", &[]),
+        agent: None,
+        green_channel: false,
+        steps: &[],
+        lead_only: Some(Some(
+            "不属于刑事案件被害人，已告知其向民政部门申请临时救助。",
+        )),
+    },
+];
+
+async fn actor_for(db: &Db, username: &str) -> ServiceResult<Actor> {
+    let users = storage::users::list(db).await?;
+    let row = users
+        .into_iter()
+        .find(|u| u.username == username)
+        .ok_or(ServiceError::NotFound)?;
+    Ok(Actor {
+        user_id: row.id,
+        username: row.username,
+        display_name: row.display_name,
+        role: Role::parse(&row.role).ok_or(ServiceError::NotFound)?,
+        village_id: row.village_id,
+        agency_id: row.agency_id,
+        request_id: None,
+    })
+}
+
+async fn person(
+    db: &Db,
+    (name, digits, village, groups): (&str, &str, &str, &[PriorityGroup]),
+) -> ServiceResult<PersonInput> {
+    let village_id = storage::places::find_village_by_name(db, village)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    Ok(PersonInput {
+        name: name.into(),
+        id_number: with_check_char(digits),
+        village_id,
+        phone: Some(format!("139{}", &digits[9..17])),
+        priority_groups: groups.to_vec(),
+    })
+}
+
+/// Leads and cases at every stage, made through the same use cases as the API
+/// so the timeline and the audit log are as real ones would be.
+async fn load_cases(db: &Db) -> ServiceResult<()> {
+    let config = AppConfig::default();
+    let supervisor = actor_for(db, "zhang.jian").await?;
+    let today = format_date(china_date(now_ms()));
+    for demo in DEMO_CASES {
+        let officer = actor_for(db, demo.officer).await?;
+        let mut people = vec![person(db, demo.applicant).await?];
+        if let Some((name, digits, _)) = demo.agent {
+            people.push(person(db, (name, digits, demo.applicant.2, &[])).await?);
+        }
+        let lead = cases::create_lead(
+            db,
+            &officer,
+            NewLead {
+                channel: demo.channel,
+                channel_detail: demo.detail.map(str::to_string),
+                received_on: today.clone(),
+                reporter: "来访群众".into(),
+                summary: demo.summary.into(),
+                people,
+                confirm_duplicate: true,
+            },
+        )
+        .await
+        .map_err(|e| match e {
+            LeadError::Service(e) => e,
+            LeadError::PossibleDuplicate(_) => {
+                ServiceError::Internal(anyhow::anyhow!("duplicate demo lead"))
+            }
+        })?;
+        match demo.lead_only {
+            Some(None) => continue,
+            Some(Some(reason)) => {
+                cases::decline_lead(
+                    db,
+                    &officer,
+                    lead.id,
+                    domain::api::DeclineLead {
+                        reason: reason.into(),
+                    },
+                )
+                .await?;
+                continue;
+            }
+            None => {}
+        }
+        let case = cases::accept_lead(
+            db,
+            &config,
+            &officer,
+            lead.id,
+            AcceptLead {
+                green_channel: demo.green_channel,
+                criminal_case_ref: Some("寿公刑〔2026〕112号".into()),
+                applicant_index: 0,
+                agent_index: demo.agent.map(|_| 1),
+                agent_relationship: demo.agent.map(|(_, _, relation)| relation.to_string()),
+            },
+        )
+        .await?;
+        for action in demo.steps {
+            let by_supervisor = matches!(action, CaseAction::Approve | CaseAction::Refuse);
+            let (amount_fen, comment) = match action {
+                CaseAction::Propose => (
+                    Some(3_000_000),
+                    Some("家庭因案陷入困难，符合救助条件，建议救助人民币三万元。"),
+                ),
+                CaseAction::Approve => (None, Some("同意。")),
+                CaseAction::Refuse => (None, Some("申请人已获赔偿，不符合救助条件。")),
+                CaseAction::Withdraw => (None, Some("申请人撤回申请。")),
+                _ => (None, None),
+            };
+            cases::transition(
+                db,
+                if by_supervisor { &supervisor } else { &officer },
+                case.id,
+                TransitionRequest {
+                    action: *action,
+                    amount_fen,
+                    comment: comment.map(str::to_string),
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }

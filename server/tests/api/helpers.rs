@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};
-use server::config::{HttpConfig, Settings};
+use server::config::{AppConfig, Settings};
 use server::service::demo;
 use server::startup::Application;
 use server::storage::Db;
@@ -136,7 +136,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         addr: "127.0.0.1:0".parse().expect("addr"),
         database_url,
         site_root: PathBuf::from(dir.path()),
-        http: HttpConfig::default(),
+        http: AppConfig::default(),
     };
     let app = Application::build_with_db(settings, db.clone())
         .await

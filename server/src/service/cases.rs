@@ -1,0 +1,773 @@
+//! Leads and cases: intake, duplicate warnings, acceptance, the state machine.
+
+use domain::api::{
+    AcceptLead, CaseDetail, CaseEvent, CasePage, CaseSummary, DeclineLead, DuplicateHit, LeadView,
+    NamedRef, NewLead, PersonInput, PersonView, TransitionRequest,
+};
+use domain::case::{
+    available_actions, check_transition, format_case_number, groups_from_text, groups_to_text,
+    mask_name, mask_phone, CaseAction, CaseState, Channel, MAX_AID_FEN,
+};
+use domain::date::{china_date, format_date, parse_date};
+use domain::idcard::{mask_id_number, ResidentId};
+use domain::{FieldError, Permission, Role};
+use serde_json::json;
+
+use super::audit::{self, Change};
+use super::{Actor, ServiceError, ServiceResult};
+use crate::config::AppConfig;
+use crate::storage::cases::{
+    self as store, CaseFilter, CaseRow, NewCaseRow, NewEvent, NewLeadRow, NewPerson, PersonRow,
+};
+use crate::storage::{self, now_ms, Db, Tx};
+
+fn invalid(field: &'static str, code: &'static str, message: &'static str) -> ServiceError {
+    ServiceError::Invalid(FieldError {
+        field,
+        code,
+        message,
+    })
+}
+
+fn trimmed(text: &str, field: &'static str, max_chars: usize) -> ServiceResult<String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(invalid(field, "required", "must not be empty"));
+    }
+    if t.chars().count() > max_chars {
+        return Err(invalid(field, "too_long", "is too long"));
+    }
+    Ok(t.to_string())
+}
+
+fn optional(text: &Option<String>) -> Option<String> {
+    text.as_ref()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
+/// Whether this viewer needs the full ID numbers and phone numbers of a case.
+fn sees_full_details(actor: &Actor, officer_id: i64) -> bool {
+    actor.role == Role::Supervisor || actor.user_id == officer_id
+}
+
+fn person_view(row: PersonRow, full: bool) -> PersonView {
+    PersonView {
+        id: row.id,
+        name: row.name,
+        id_number: row
+            .id_number
+            .map(|n| if full { n } else { mask_id_number(&n) }),
+        village: NamedRef {
+            id: row.village_id,
+            name: row.village_name,
+        },
+        phone: row.phone.map(|p| if full { p } else { mask_phone(&p) }),
+        priority_groups: groups_from_text(&row.priority_groups),
+    }
+}
+
+fn channel(text: &str) -> ServiceResult<Channel> {
+    Channel::parse(text)
+        .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("unknown channel in database")))
+}
+
+fn state(text: &str) -> ServiceResult<CaseState> {
+    CaseState::parse(text)
+        .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("unknown case state in database")))
+}
+
+// ---- Leads ---------------------------------------------------------------
+
+/// Logs a lead. When a person already has an open lead or case, nothing is
+/// written and the hits come back (409) unless `confirm_duplicate` is set.
+#[tracing::instrument(skip_all, fields(channel = input.channel.as_str()))]
+pub async fn create_lead(db: &Db, actor: &Actor, input: NewLead) -> Result<LeadView, LeadError> {
+    actor.require(Permission::LogLeads)?;
+    let channel_detail = optional(&input.channel_detail);
+    if input.channel == Channel::InternalReferral && channel_detail.is_none() {
+        return Err(invalid(
+            "channel_detail",
+            "department_required",
+            "name the referring department",
+        )
+        .into());
+    }
+    let received = parse_date(&input.received_on)
+        .ok_or_else(|| invalid("received_on", "invalid_date", "must be a date YYYY-MM-DD"))?;
+    if received > china_date(now_ms()) {
+        return Err(invalid("received_on", "date_in_future", "cannot be in the future").into());
+    }
+    let reporter = trimmed(&input.reporter, "reporter", 100)?;
+    let summary = trimmed(&input.summary, "summary", 4000)?;
+    if input.people.is_empty() || input.people.len() > 20 {
+        return Err(invalid("people", "people_required", "name 1 to 20 people").into());
+    }
+    let people = input
+        .people
+        .iter()
+        .map(check_person)
+        .collect::<ServiceResult<Vec<_>>>()?;
+
+    let now = now_ms();
+    let mut tx = db.begin().await.map_err(ServiceError::from)?;
+    for person in &people {
+        if !storage::places::village_exists(&mut tx, person.village_id)
+            .await
+            .map_err(ServiceError::from)?
+        {
+            return Err(invalid("village_id", "unknown_village", "no such village").into());
+        }
+    }
+    if !input.confirm_duplicate {
+        let mut hits = Vec::new();
+        for person in &people {
+            for row in store::find_duplicates(
+                &mut tx,
+                person.id_number.as_deref(),
+                &person.name,
+                person.village_id,
+            )
+            .await
+            .map_err(ServiceError::from)?
+            {
+                hits.push(DuplicateHit {
+                    person_name: row.person_name,
+                    kind: row.kind,
+                    id: row.id,
+                    label: row.label,
+                });
+            }
+        }
+        if !hits.is_empty() {
+            return Err(LeadError::PossibleDuplicate(hits));
+        }
+    }
+    let received_on = format_date(received);
+    let lead_id = store::insert_lead(
+        &mut tx,
+        &NewLeadRow {
+            channel: input.channel.as_str(),
+            channel_detail: channel_detail.as_deref(),
+            received_on: &received_on,
+            reporter: &reporter,
+            summary: &summary,
+            created_by: actor.user_id,
+            now,
+        },
+    )
+    .await
+    .map_err(ServiceError::from)?;
+    for (position, person) in people.iter().enumerate() {
+        let person_id = store::insert_person(
+            &mut tx,
+            &NewPerson {
+                name: &person.name,
+                id_number: person.id_number.as_deref(),
+                village_id: person.village_id,
+                phone: person.phone.as_deref(),
+                priority_groups: &person.groups,
+                now,
+            },
+        )
+        .await
+        .map_err(ServiceError::from)?;
+        store::link_lead_person(&mut tx, lead_id, person_id, position as i64)
+            .await
+            .map_err(ServiceError::from)?;
+    }
+    audit::record(
+        &mut tx,
+        Some(actor),
+        Change {
+            entity_type: "lead",
+            entity_id: lead_id.to_string(),
+            case_id: None,
+            action: "lead.created",
+            before: None,
+            after: Some(json!({ "channel": input.channel.as_str(), "received_on": received_on, "people": people.len() })),
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(ServiceError::from)?;
+    Ok(get_lead(db, actor, lead_id).await?)
+}
+
+struct CheckedPerson {
+    name: String,
+    id_number: Option<String>,
+    village_id: i64,
+    phone: Option<String>,
+    groups: String,
+}
+
+fn check_person(input: &PersonInput) -> ServiceResult<CheckedPerson> {
+    let name = trimmed(&input.name, "name", 50)?;
+    let id_number = match optional(&input.id_number) {
+        Some(text) => Some(
+            ResidentId::parse(&text)
+                .map_err(|e| match e {
+                    domain::idcard::ResidentIdError::Format => invalid(
+                        "id_number",
+                        "id_number_format",
+                        "must be 17 digits and a digit or X",
+                    ),
+                    domain::idcard::ResidentIdError::Checksum => invalid(
+                        "id_number",
+                        "id_number_checksum",
+                        "the check digit does not match",
+                    ),
+                })?
+                .as_str()
+                .to_string(),
+        ),
+        None => None,
+    };
+    let phone = optional(&input.phone);
+    if let Some(p) = &phone {
+        if p.len() > 20
+            || !p
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' ')
+        {
+            return Err(invalid("phone", "phone_format", "must be a phone number"));
+        }
+    }
+    Ok(CheckedPerson {
+        name,
+        id_number,
+        village_id: input.village_id,
+        phone,
+        groups: groups_to_text(&input.priority_groups),
+    })
+}
+
+/// A lead's failure: an ordinary service error, or possible duplicates to confirm.
+#[derive(Debug)]
+pub enum LeadError {
+    Service(ServiceError),
+    PossibleDuplicate(Vec<DuplicateHit>),
+}
+
+impl From<ServiceError> for LeadError {
+    fn from(e: ServiceError) -> Self {
+        LeadError::Service(e)
+    }
+}
+
+pub async fn get_lead(db: &Db, actor: &Actor, id: i64) -> ServiceResult<LeadView> {
+    actor.require(Permission::ReadCases)?;
+    let row = store::find_lead(db, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let people = store::lead_people(db, id).await?;
+    // The person who logged the lead, and supervisors, see it in full.
+    let full = actor.role == Role::Supervisor || actor.user_id == row.created_by;
+    Ok(LeadView {
+        id: row.id,
+        channel: channel(&row.channel)?,
+        channel_detail: row.channel_detail,
+        received_on: row.received_on,
+        reporter: row.reporter,
+        summary: row.summary,
+        status: row.status,
+        decline_reason: row.decline_reason,
+        case_id: row.case_id,
+        people: people.into_iter().map(|p| person_view(p, full)).collect(),
+        created_by: NamedRef {
+            id: row.created_by,
+            name: row.created_by_name,
+        },
+        created_at: row.created_at,
+    })
+}
+
+pub async fn list_leads(
+    db: &Db,
+    actor: &Actor,
+    status: Option<&str>,
+) -> ServiceResult<Vec<LeadView>> {
+    actor.require(Permission::ReadCases)?;
+    if let Some(s) = status {
+        if !matches!(s, "open" | "accepted" | "declined") {
+            return Err(invalid(
+                "status",
+                "invalid_status",
+                "must be open, accepted or declined",
+            ));
+        }
+    }
+    let rows = store::list_leads(db, status, 200).await?;
+    let mut leads = Vec::with_capacity(rows.len());
+    for row in rows {
+        let people = store::lead_people(db, row.id).await?;
+        leads.push(LeadView {
+            id: row.id,
+            channel: channel(&row.channel)?,
+            channel_detail: row.channel_detail,
+            received_on: row.received_on,
+            reporter: row.reporter,
+            summary: row.summary,
+            status: row.status,
+            decline_reason: row.decline_reason,
+            case_id: row.case_id,
+            // Lists show names and numbers masked for everyone.
+            people: people
+                .into_iter()
+                .map(|p| PersonView {
+                    name: mask_name(&p.name),
+                    ..person_view(p, false)
+                })
+                .collect(),
+            created_by: NamedRef {
+                id: row.created_by,
+                name: row.created_by_name,
+            },
+            created_at: row.created_at,
+        });
+    }
+    Ok(leads)
+}
+
+pub async fn decline_lead(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    input: DeclineLead,
+) -> ServiceResult<LeadView> {
+    actor.require(Permission::LogLeads)?;
+    let reason = trimmed(&input.reason, "reason", 1000)?;
+    let mut tx = db.begin().await?;
+    store::find_lead_tx(&mut tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if !store::close_lead(&mut tx, id, "declined", Some(&reason), None, now_ms()).await? {
+        return Err(lead_not_open());
+    }
+    audit::record(
+        &mut tx,
+        Some(actor),
+        Change {
+            entity_type: "lead",
+            entity_id: id.to_string(),
+            case_id: None,
+            action: "lead.declined",
+            before: Some(json!({ "status": "open" })),
+            after: Some(json!({ "status": "declined", "reason": reason })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get_lead(db, actor, id).await
+}
+
+fn lead_not_open() -> ServiceError {
+    ServiceError::Conflict {
+        code: "lead_not_open",
+        message: "this lead was already accepted or declined".into(),
+    }
+}
+
+/// Accepts a lead: opens a case with the next number of the year, assigned to
+/// the accepting officer, and links lead and case.
+#[tracing::instrument(skip_all, fields(lead_id = id))]
+pub async fn accept_lead(
+    db: &Db,
+    config: &AppConfig,
+    actor: &Actor,
+    id: i64,
+    input: AcceptLead,
+) -> ServiceResult<CaseDetail> {
+    actor.require(Permission::LogLeads)?;
+    let mut tx = db.begin().await?;
+    let lead = store::find_lead_tx(&mut tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if lead.status != "open" {
+        return Err(lead_not_open());
+    }
+    let people = store::lead_people_tx(&mut tx, id).await?;
+    let applicant = people.get(input.applicant_index).ok_or_else(|| {
+        invalid(
+            "applicant_index",
+            "no_such_person",
+            "the lead has no such person",
+        )
+    })?;
+    let agent = match input.agent_index {
+        Some(i) if i == input.applicant_index => {
+            return Err(invalid(
+                "agent_index",
+                "agent_is_applicant",
+                "the agent must be another person",
+            ))
+        }
+        Some(i) => Some(people.get(i).ok_or_else(|| {
+            invalid(
+                "agent_index",
+                "no_such_person",
+                "the lead has no such person",
+            )
+        })?),
+        None => None,
+    };
+    let relationship = optional(&input.agent_relationship);
+    if agent.is_some() && relationship.is_none() {
+        return Err(invalid(
+            "agent_relationship",
+            "relationship_required",
+            "say how the agent is related to the applicant",
+        ));
+    }
+    let now = now_ms();
+    let year = i64::from(china_date(now).0);
+    let seq = store::next_case_seq(&mut tx, year).await?;
+    let number = format_case_number(&config.case_number_prefix, year as i32, seq);
+    let deadline = input
+        .green_channel
+        .then(|| now + config.green_channel_hours * 3600 * 1000);
+    let criminal_case_ref = optional(&input.criminal_case_ref);
+    let case_id = store::insert_case(
+        &mut tx,
+        &NewCaseRow {
+            number: &number,
+            year,
+            seq,
+            lead_id: lead.id,
+            applicant_id: applicant.id,
+            agent_id: agent.map(|a| a.id),
+            agent_relationship: relationship.as_deref(),
+            criminal_case_ref: criminal_case_ref.as_deref(),
+            village_id: applicant.village_id,
+            officer_id: actor.user_id,
+            green_channel: input.green_channel,
+            green_channel_deadline: deadline,
+            now,
+        },
+    )
+    .await
+    // Two acceptances racing: the lead's unique case link lets only one through.
+    .map_err(|e| {
+        if storage::is_unique_violation(&e) {
+            lead_not_open()
+        } else {
+            e.into()
+        }
+    })?;
+    if !store::close_lead(&mut tx, id, "accepted", None, Some(case_id), now).await? {
+        return Err(lead_not_open());
+    }
+    store::insert_event(
+        &mut tx,
+        &NewEvent {
+            case_id,
+            at: now,
+            actor_id: actor.user_id,
+            action: "accept",
+            from_state: None,
+            to_state: CaseState::Accepted.as_str(),
+            amount_fen: None,
+            comment: input.green_channel.then_some("green_channel"),
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        Some(actor),
+        Change {
+            entity_type: "case",
+            entity_id: case_id.to_string(),
+            case_id: Some(case_id),
+            action: "case.accepted",
+            before: None,
+            after: Some(json!({ "number": number, "lead_id": id, "state": "accepted", "green_channel": input.green_channel })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get_case(db, actor, case_id).await
+}
+
+// ---- Cases ---------------------------------------------------------------
+
+pub async fn get_case(db: &Db, actor: &Actor, id: i64) -> ServiceResult<CaseDetail> {
+    actor.require(Permission::ReadCases)?;
+    let row = store::find_case(db, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let full = sees_full_details(actor, row.officer_id);
+    let applicant = store::find_person(db, row.applicant_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let agent = match row.agent_id {
+        Some(agent_id) => store::find_person(db, agent_id).await?,
+        None => None,
+    };
+    let events = store::case_events(db, id).await?;
+    let current = state(&row.state)?;
+    let actions = if actor.role == Role::Officer && actor.user_id != row.officer_id {
+        Vec::new()
+    } else {
+        available_actions(current, actor.role)
+    };
+    Ok(CaseDetail {
+        id: row.id,
+        number: row.number,
+        state: current,
+        lead_id: row.lead_id,
+        channel: channel(&row.channel)?,
+        summary: row.summary,
+        applicant: person_view(applicant, full),
+        agent: agent.map(|a| person_view(a, full)),
+        agent_relationship: row.agent_relationship,
+        criminal_case_ref: row.criminal_case_ref,
+        village: NamedRef {
+            id: row.village_id,
+            name: row.village_name,
+        },
+        officer: NamedRef {
+            id: row.officer_id,
+            name: row.officer_name,
+        },
+        green_channel: row.green_channel,
+        green_channel_deadline: row.green_channel_deadline,
+        proposed_amount_fen: row.proposed_amount_fen,
+        proposal_reasoning: row.proposal_reasoning,
+        approved_amount_fen: row.approved_amount_fen,
+        accepted_at: row.accepted_at,
+        actions,
+        timeline: events
+            .into_iter()
+            .map(|e| {
+                Ok(CaseEvent {
+                    at: e.at,
+                    actor: NamedRef {
+                        id: e.actor_id,
+                        name: e.actor_name,
+                    },
+                    action: e.action,
+                    from_state: e.from_state.as_deref().map(state).transpose()?,
+                    to_state: state(&e.to_state)?,
+                    amount_fen: e.amount_fen,
+                    comment: e.comment,
+                })
+            })
+            .collect::<ServiceResult<Vec<_>>>()?,
+    })
+}
+
+/// Query of the case list, as received.
+#[derive(Debug, Clone, Default)]
+pub struct CaseQuery {
+    pub state: Option<String>,
+    pub village_id: Option<i64>,
+    pub officer_id: Option<i64>,
+    pub year: Option<i64>,
+    pub channel: Option<String>,
+    pub priority_group: Option<String>,
+    pub q: Option<String>,
+    pub mine: bool,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+pub async fn list_cases(db: &Db, actor: &Actor, query: CaseQuery) -> ServiceResult<CasePage> {
+    actor.require(Permission::ReadCases)?;
+    if let Some(s) = &query.state {
+        CaseState::parse(s)
+            .ok_or_else(|| invalid("state", "invalid_state", "unknown case state"))?;
+    }
+    if let Some(c) = &query.channel {
+        Channel::parse(c)
+            .ok_or_else(|| invalid("channel", "invalid_channel", "unknown channel"))?;
+    }
+    if let Some(g) = &query.priority_group {
+        domain::case::PriorityGroup::parse(g).ok_or_else(|| {
+            invalid(
+                "priority_group",
+                "invalid_priority_group",
+                "unknown priority group",
+            )
+        })?;
+    }
+    let per_page = query.per_page.unwrap_or(20).clamp(1, 100);
+    let page = query.page.unwrap_or(1).max(1);
+    let filter = CaseFilter {
+        state: query.state.clone(),
+        village_id: query.village_id,
+        officer_id: if query.mine {
+            Some(actor.user_id)
+        } else {
+            query.officer_id
+        },
+        year: query.year,
+        channel: query.channel.clone(),
+        priority_group: query.priority_group.clone(),
+        text: optional(&query.q),
+        green_first: actor.role == Role::Supervisor,
+        limit: per_page,
+        offset: (page - 1).saturating_mul(per_page),
+    };
+    let (rows, total) = store::list_cases(db, &filter).await?;
+    Ok(CasePage {
+        items: rows
+            .into_iter()
+            .map(summary)
+            .collect::<ServiceResult<Vec<_>>>()?,
+        total,
+        page,
+        per_page,
+    })
+}
+
+fn summary(row: CaseRow) -> ServiceResult<CaseSummary> {
+    Ok(CaseSummary {
+        id: row.id,
+        number: row.number,
+        state: state(&row.state)?,
+        applicant_name: mask_name(&row.applicant_name),
+        village: NamedRef {
+            id: row.village_id,
+            name: row.village_name,
+        },
+        officer: NamedRef {
+            id: row.officer_id,
+            name: row.officer_name,
+        },
+        priority_groups: groups_from_text(&row.applicant_groups),
+        green_channel: row.green_channel,
+        green_channel_deadline: row.green_channel_deadline,
+        proposed_amount_fen: row.proposed_amount_fen,
+        accepted_at: row.accepted_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// Moves a case one step, if the state, the role and the input allow it.
+#[tracing::instrument(skip_all, fields(case_id = id, action = input.action.as_str()))]
+pub async fn transition(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    input: TransitionRequest,
+) -> ServiceResult<CaseDetail> {
+    actor.require(Permission::ReadCases)?;
+    let comment = optional(&input.comment);
+    let amount = if input.action.needs_amount() {
+        let amount = input.amount_fen.ok_or_else(|| {
+            invalid(
+                "amount_fen",
+                "amount_required",
+                "a proposal needs an amount",
+            )
+        })?;
+        if amount <= 0 {
+            return Err(invalid(
+                "amount_fen",
+                "amount_not_positive",
+                "must be more than zero",
+            ));
+        }
+        if amount > MAX_AID_FEN {
+            return Err(invalid(
+                "amount_fen",
+                "amount_too_large",
+                "is larger than any aid can be",
+            ));
+        }
+        if comment.is_none() {
+            return Err(invalid(
+                "comment",
+                "reasoning_required",
+                "a proposal needs its reasoning",
+            ));
+        }
+        Some(amount)
+    } else {
+        if input.amount_fen.is_some() {
+            return Err(invalid(
+                "amount_fen",
+                "amount_not_allowed",
+                "only a proposal carries an amount",
+            ));
+        }
+        None
+    };
+    if input.action.needs_comment() && comment.is_none() {
+        return Err(invalid("comment", "comment_required", "say why"));
+    }
+    if comment.as_ref().is_some_and(|c| c.chars().count() > 4000) {
+        return Err(invalid("comment", "too_long", "is too long"));
+    }
+
+    let mut tx: Tx = db.begin().await?;
+    let row = store::find_case_tx(&mut tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let from = state(&row.state)?;
+    let to =
+        check_transition(from, input.action, actor.role).map_err(|e| ServiceError::Conflict {
+            code: "transition_not_allowed",
+            message: e.to_string(),
+        })?;
+    if actor.role == Role::Officer && actor.user_id != row.officer_id {
+        return Err(ServiceError::Conflict {
+            code: "transition_not_allowed",
+            message: "only the officer assigned to this case may do this".into(),
+        });
+    }
+    let approved = (input.action == CaseAction::Approve)
+        .then_some(row.proposed_amount_fen)
+        .flatten();
+    let now = now_ms();
+    let moved = store::update_state(
+        &mut tx,
+        id,
+        from.as_str(),
+        to.as_str(),
+        amount,
+        if input.action == CaseAction::Propose {
+            comment.as_deref()
+        } else {
+            None
+        },
+        approved,
+        now,
+    )
+    .await?;
+    if !moved {
+        return Err(ServiceError::Conflict {
+            code: "case_changed",
+            message: "the case changed meanwhile; reload it".into(),
+        });
+    }
+    store::insert_event(
+        &mut tx,
+        &NewEvent {
+            case_id: id,
+            at: now,
+            actor_id: actor.user_id,
+            action: input.action.as_str(),
+            from_state: Some(from.as_str()),
+            to_state: to.as_str(),
+            amount_fen: amount.or(approved),
+            comment: comment.as_deref(),
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        Some(actor),
+        Change {
+            entity_type: "case",
+            entity_id: id.to_string(),
+            case_id: Some(id),
+            action: "case.transition",
+            before: Some(json!({ "state": from.as_str(), "proposed_amount_fen": row.proposed_amount_fen, "approved_amount_fen": row.approved_amount_fen })),
+            after: Some(json!({ "state": to.as_str(), "action": input.action.as_str(), "proposed_amount_fen": amount.or(row.proposed_amount_fen), "approved_amount_fen": approved.or(row.approved_amount_fen) })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get_case(db, actor, id).await
+}

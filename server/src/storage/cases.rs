@@ -1,0 +1,439 @@
+//! Leads, people, cases and case events.
+
+use sqlx::FromRow;
+
+use super::{on_db, on_tx, Db, StorageResult, Tx};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct PersonRow {
+    pub id: i64,
+    pub name: String,
+    pub id_number: Option<String>,
+    pub village_id: i64,
+    pub village_name: String,
+    pub phone: Option<String>,
+    pub priority_groups: String,
+}
+
+pub struct NewPerson<'a> {
+    pub name: &'a str,
+    pub id_number: Option<&'a str>,
+    pub village_id: i64,
+    pub phone: Option<&'a str>,
+    pub priority_groups: &'a str,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct LeadRow {
+    pub id: i64,
+    pub channel: String,
+    pub channel_detail: Option<String>,
+    pub received_on: String,
+    pub reporter: String,
+    pub summary: String,
+    pub status: String,
+    pub decline_reason: Option<String>,
+    pub case_id: Option<i64>,
+    pub created_by: i64,
+    pub created_by_name: String,
+    pub created_at: i64,
+}
+
+pub struct NewLeadRow<'a> {
+    pub channel: &'a str,
+    pub channel_detail: Option<&'a str>,
+    pub received_on: &'a str,
+    pub reporter: &'a str,
+    pub summary: &'a str,
+    pub created_by: i64,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct DuplicateRow {
+    pub person_name: String,
+    pub kind: String,
+    pub id: i64,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct CaseRow {
+    pub id: i64,
+    pub number: String,
+    pub state: String,
+    pub lead_id: i64,
+    pub channel: String,
+    pub summary: String,
+    pub applicant_id: i64,
+    pub applicant_name: String,
+    pub applicant_groups: String,
+    pub agent_id: Option<i64>,
+    pub agent_relationship: Option<String>,
+    pub criminal_case_ref: Option<String>,
+    pub village_id: i64,
+    pub village_name: String,
+    pub officer_id: i64,
+    pub officer_name: String,
+    pub green_channel: bool,
+    pub green_channel_deadline: Option<i64>,
+    pub proposed_amount_fen: Option<i64>,
+    pub proposal_reasoning: Option<String>,
+    pub approved_amount_fen: Option<i64>,
+    pub accepted_at: i64,
+    pub updated_at: i64,
+}
+
+pub struct NewCaseRow<'a> {
+    pub number: &'a str,
+    pub year: i64,
+    pub seq: i64,
+    pub lead_id: i64,
+    pub applicant_id: i64,
+    pub agent_id: Option<i64>,
+    pub agent_relationship: Option<&'a str>,
+    pub criminal_case_ref: Option<&'a str>,
+    pub village_id: i64,
+    pub officer_id: i64,
+    pub green_channel: bool,
+    pub green_channel_deadline: Option<i64>,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct EventRow {
+    pub at: i64,
+    pub actor_id: i64,
+    pub actor_name: String,
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub amount_fen: Option<i64>,
+    pub comment: Option<String>,
+}
+
+pub struct NewEvent<'a> {
+    pub case_id: i64,
+    pub at: i64,
+    pub actor_id: i64,
+    pub action: &'a str,
+    pub from_state: Option<&'a str>,
+    pub to_state: &'a str,
+    pub amount_fen: Option<i64>,
+    pub comment: Option<&'a str>,
+}
+
+/// The filters of the case list; `None` means "any".
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub state: Option<String>,
+    pub village_id: Option<i64>,
+    pub officer_id: Option<i64>,
+    pub year: Option<i64>,
+    pub channel: Option<String>,
+    pub priority_group: Option<String>,
+    /// Case number or applicant name, matched as a substring.
+    pub text: Option<String>,
+    /// Green-channel cases first (the supervisor's inbox).
+    pub green_first: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+const PERSON_SELECT: &str = "SELECT p.id, p.name, p.id_number, p.village_id, v.name AS village_name, p.phone, p.priority_groups \
+     FROM people p JOIN villages v ON v.id = p.village_id";
+
+const CASE_SELECT: &str = "SELECT c.id, c.number, c.state, c.lead_id, l.channel, l.summary, \
+     c.applicant_id, p.name AS applicant_name, p.priority_groups AS applicant_groups, \
+     c.agent_id, c.agent_relationship, c.criminal_case_ref, c.village_id, v.name AS village_name, \
+     c.officer_id, u.display_name AS officer_name, c.green_channel, c.green_channel_deadline, \
+     c.proposed_amount_fen, c.proposal_reasoning, c.approved_amount_fen, c.accepted_at, c.updated_at \
+     FROM cases c JOIN leads l ON l.id = c.lead_id JOIN people p ON p.id = c.applicant_id \
+     JOIN villages v ON v.id = c.village_id JOIN users u ON u.id = c.officer_id";
+
+pub async fn insert_person(tx: &mut Tx, person: &NewPerson<'_>) -> StorageResult<i64> {
+    let sql =
+        "INSERT INTO people (name, id_number, village_id, phone, priority_groups, created_at) \
+               VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+    on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(sql)
+        .bind(person.name)
+        .bind(person.id_number)
+        .bind(person.village_id)
+        .bind(person.phone)
+        .bind(person.priority_groups)
+        .bind(person.now)
+        .fetch_one(conn)
+        .await)
+}
+
+/// Open leads and open cases about a person with this ID number, or this name in this village.
+pub async fn find_duplicates(
+    tx: &mut Tx,
+    id_number: Option<&str>,
+    name: &str,
+    village_id: i64,
+) -> StorageResult<Vec<DuplicateRow>> {
+    let sql = "SELECT p.name AS person_name, 'lead' AS kind, l.id AS id, l.received_on AS label \
+               FROM people p JOIN lead_people lp ON lp.person_id = p.id JOIN leads l ON l.id = lp.lead_id \
+               WHERE l.status = 'open' AND (p.id_number = $1 OR (p.name = $2 AND p.village_id = $3)) \
+               UNION ALL \
+               SELECT p.name AS person_name, 'case' AS kind, c.id AS id, c.number AS label \
+               FROM people p JOIN cases c ON c.applicant_id = p.id OR c.agent_id = p.id \
+               WHERE c.state NOT IN ('closed', 'withdrawn') AND (p.id_number = $1 OR (p.name = $2 AND p.village_id = $3))";
+    on_tx!(tx, conn => sqlx::query_as::<_, DuplicateRow>(sql).bind(id_number).bind(name).bind(village_id).fetch_all(conn).await)
+}
+
+pub async fn insert_lead(tx: &mut Tx, lead: &NewLeadRow<'_>) -> StorageResult<i64> {
+    let sql = "INSERT INTO leads (channel, channel_detail, received_on, reporter, summary, status, created_by, created_at, updated_at) \
+               VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $7) RETURNING id";
+    on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(sql)
+        .bind(lead.channel)
+        .bind(lead.channel_detail)
+        .bind(lead.received_on)
+        .bind(lead.reporter)
+        .bind(lead.summary)
+        .bind(lead.created_by)
+        .bind(lead.now)
+        .fetch_one(conn)
+        .await)
+}
+
+pub async fn link_lead_person(
+    tx: &mut Tx,
+    lead_id: i64,
+    person_id: i64,
+    position: i64,
+) -> StorageResult<()> {
+    let sql = "INSERT INTO lead_people (lead_id, person_id, position) VALUES ($1, $2, $3)";
+    on_tx!(tx, conn => sqlx::query(sql).bind(lead_id).bind(person_id).bind(position).execute(conn).await.map(|_| ()))
+}
+
+fn lead_select() -> String {
+    "SELECT l.id, l.channel, l.channel_detail, l.received_on, l.reporter, l.summary, l.status, l.decline_reason, \
+     l.case_id, l.created_by, u.display_name AS created_by_name, l.created_at \
+     FROM leads l JOIN users u ON u.id = l.created_by"
+        .to_string()
+}
+
+pub async fn find_lead(db: &Db, id: i64) -> StorageResult<Option<LeadRow>> {
+    let sql = format!("{} WHERE l.id = $1", lead_select());
+    on_db!(db, pool => sqlx::query_as::<_, LeadRow>(&sql).bind(id).fetch_optional(pool).await)
+}
+
+pub async fn find_lead_tx(tx: &mut Tx, id: i64) -> StorageResult<Option<LeadRow>> {
+    let sql = format!("{} WHERE l.id = $1", lead_select());
+    on_tx!(tx, conn => sqlx::query_as::<_, LeadRow>(&sql).bind(id).fetch_optional(conn).await)
+}
+
+pub async fn list_leads(db: &Db, status: Option<&str>, limit: i64) -> StorageResult<Vec<LeadRow>> {
+    let sql = format!(
+        "{} WHERE ($1 IS NULL OR l.status = $1) ORDER BY l.id DESC LIMIT $2",
+        lead_select()
+    );
+    on_db!(db, pool => sqlx::query_as::<_, LeadRow>(&sql).bind(status).bind(limit).fetch_all(pool).await)
+}
+
+pub async fn lead_people(db: &Db, lead_id: i64) -> StorageResult<Vec<PersonRow>> {
+    let sql = format!("{PERSON_SELECT} JOIN lead_people lp ON lp.person_id = p.id WHERE lp.lead_id = $1 ORDER BY lp.position");
+    on_db!(db, pool => sqlx::query_as::<_, PersonRow>(&sql).bind(lead_id).fetch_all(pool).await)
+}
+
+pub async fn lead_people_tx(tx: &mut Tx, lead_id: i64) -> StorageResult<Vec<PersonRow>> {
+    let sql = format!("{PERSON_SELECT} JOIN lead_people lp ON lp.person_id = p.id WHERE lp.lead_id = $1 ORDER BY lp.position");
+    on_tx!(tx, conn => sqlx::query_as::<_, PersonRow>(&sql).bind(lead_id).fetch_all(conn).await)
+}
+
+pub async fn find_person(db: &Db, id: i64) -> StorageResult<Option<PersonRow>> {
+    let sql = format!("{PERSON_SELECT} WHERE p.id = $1");
+    on_db!(db, pool => sqlx::query_as::<_, PersonRow>(&sql).bind(id).fetch_optional(pool).await)
+}
+
+/// Closes an open lead (accepted or declined); false when it was not open any more.
+pub async fn close_lead(
+    tx: &mut Tx,
+    id: i64,
+    status: &str,
+    reason: Option<&str>,
+    case_id: Option<i64>,
+    now: i64,
+) -> StorageResult<bool> {
+    let sql = "UPDATE leads SET status = $1, decline_reason = $2, case_id = $3, updated_at = $4 WHERE id = $5 AND status = 'open'";
+    let n = on_tx!(tx, conn => sqlx::query(sql).bind(status).bind(reason).bind(case_id).bind(now).bind(id).execute(conn).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// The next case number of `year`, race-free across instances.
+pub async fn next_case_seq(tx: &mut Tx, year: i64) -> StorageResult<i64> {
+    let sql = "INSERT INTO case_counters (year, last_seq) VALUES ($1, 1) \
+               ON CONFLICT (year) DO UPDATE SET last_seq = case_counters.last_seq + 1 RETURNING last_seq";
+    on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(sql).bind(year).fetch_one(conn).await)
+}
+
+pub async fn insert_case(tx: &mut Tx, case: &NewCaseRow<'_>) -> StorageResult<i64> {
+    let sql = "INSERT INTO cases (number, year, seq, lead_id, state, applicant_id, agent_id, agent_relationship, \
+               criminal_case_ref, village_id, officer_id, green_channel, green_channel_deadline, accepted_at, updated_at) \
+               VALUES ($1, $2, $3, $4, 'accepted', $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id";
+    on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(sql)
+        .bind(case.number)
+        .bind(case.year)
+        .bind(case.seq)
+        .bind(case.lead_id)
+        .bind(case.applicant_id)
+        .bind(case.agent_id)
+        .bind(case.agent_relationship)
+        .bind(case.criminal_case_ref)
+        .bind(case.village_id)
+        .bind(case.officer_id)
+        .bind(case.green_channel)
+        .bind(case.green_channel_deadline)
+        .bind(case.now)
+        .fetch_one(conn)
+        .await)
+}
+
+pub async fn insert_event(tx: &mut Tx, event: &NewEvent<'_>) -> StorageResult<()> {
+    let sql = "INSERT INTO case_events (case_id, at, actor_id, action, from_state, to_state, amount_fen, comment) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    on_tx!(tx, conn => sqlx::query(sql)
+        .bind(event.case_id)
+        .bind(event.at)
+        .bind(event.actor_id)
+        .bind(event.action)
+        .bind(event.from_state)
+        .bind(event.to_state)
+        .bind(event.amount_fen)
+        .bind(event.comment)
+        .execute(conn)
+        .await
+        .map(|_| ()))
+}
+
+pub async fn find_case(db: &Db, id: i64) -> StorageResult<Option<CaseRow>> {
+    let sql = format!("{CASE_SELECT} WHERE c.id = $1");
+    on_db!(db, pool => sqlx::query_as::<_, CaseRow>(&sql).bind(id).fetch_optional(pool).await)
+}
+
+pub async fn find_case_tx(tx: &mut Tx, id: i64) -> StorageResult<Option<CaseRow>> {
+    let sql = format!("{CASE_SELECT} WHERE c.id = $1");
+    on_tx!(tx, conn => sqlx::query_as::<_, CaseRow>(&sql).bind(id).fetch_optional(conn).await)
+}
+
+pub async fn case_events(db: &Db, case_id: i64) -> StorageResult<Vec<EventRow>> {
+    let sql = "SELECT e.at, e.actor_id, u.display_name AS actor_name, e.action, e.from_state, e.to_state, e.amount_fen, e.comment \
+               FROM case_events e JOIN users u ON u.id = e.actor_id WHERE e.case_id = $1 ORDER BY e.id";
+    on_db!(db, pool => sqlx::query_as::<_, EventRow>(sql).bind(case_id).fetch_all(pool).await)
+}
+
+/// Moves a case from `from` to `to`, writing the proposal fields given. The
+/// `state = from` condition makes two racing transitions safe: one wins, the
+/// other changes nothing and gets `false`.
+#[allow(clippy::too_many_arguments)]
+pub async fn update_state(
+    tx: &mut Tx,
+    id: i64,
+    from: &str,
+    to: &str,
+    proposed_amount_fen: Option<i64>,
+    proposal_reasoning: Option<&str>,
+    approved_amount_fen: Option<i64>,
+    now: i64,
+) -> StorageResult<bool> {
+    let sql = "UPDATE cases SET state = $1, \
+               proposed_amount_fen = COALESCE($2, proposed_amount_fen), \
+               proposal_reasoning = COALESCE($3, proposal_reasoning), \
+               approved_amount_fen = COALESCE($4, approved_amount_fen), updated_at = $5 \
+               WHERE id = $6 AND state = $7";
+    let n = on_tx!(tx, conn => sqlx::query(sql)
+        .bind(to)
+        .bind(proposed_amount_fen)
+        .bind(proposal_reasoning)
+        .bind(approved_amount_fen)
+        .bind(now)
+        .bind(id)
+        .bind(from)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// One page of cases matching `filter`, and how many match in all.
+pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<(Vec<CaseRow>, i64)> {
+    let mut conditions: Vec<String> = Vec::new();
+    let mut binds: Vec<Bind> = Vec::new();
+    let mut add = |condition: &str, bind: Bind| {
+        binds.push(bind);
+        conditions.push(condition.replace('?', &format!("${}", binds.len())));
+    };
+    if let Some(state) = &filter.state {
+        add("c.state = ?", Bind::Text(state.clone()));
+    }
+    if let Some(village_id) = filter.village_id {
+        add("c.village_id = ?", Bind::Int(village_id));
+    }
+    if let Some(officer_id) = filter.officer_id {
+        add("c.officer_id = ?", Bind::Int(officer_id));
+    }
+    if let Some(year) = filter.year {
+        add("c.year = ?", Bind::Int(year));
+    }
+    if let Some(channel) = &filter.channel {
+        add("l.channel = ?", Bind::Text(channel.clone()));
+    }
+    if let Some(group) = &filter.priority_group {
+        // Groups are stored as a comma list; pad it so ",minor," matches whole names only.
+        add(
+            "(',' || p.priority_groups || ',') LIKE ?",
+            Bind::Text(format!("%,{group},%")),
+        );
+    }
+    if let Some(text) = &filter.text {
+        let pattern = format!("%{}%", text.replace(['%', '_'], ""));
+        binds.push(Bind::Text(pattern));
+        let n = binds.len();
+        conditions.push(format!("(c.number LIKE ${n} OR p.name LIKE ${n})"));
+    }
+    let where_clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    let order = if filter.green_first {
+        "c.green_channel DESC, c.updated_at DESC, c.id DESC"
+    } else {
+        "c.updated_at DESC, c.id DESC"
+    };
+    let list_sql = format!(
+        "{CASE_SELECT}{where_clause} ORDER BY {order} LIMIT ${} OFFSET ${}",
+        binds.len() + 1,
+        binds.len() + 2
+    );
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM cases c JOIN leads l ON l.id = c.lead_id JOIN people p ON p.id = c.applicant_id{where_clause}"
+    );
+    on_db!(db, pool => {
+        let mut list = sqlx::query_as::<_, CaseRow>(&list_sql);
+        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+        for bind in &binds {
+            match bind {
+                Bind::Int(v) => {
+                    list = list.bind(*v);
+                    count = count.bind(*v);
+                }
+                Bind::Text(v) => {
+                    list = list.bind(v.clone());
+                    count = count.bind(v.clone());
+                }
+            }
+        }
+        let rows = list.bind(filter.limit).bind(filter.offset).fetch_all(pool).await?;
+        let total = count.fetch_one(pool).await?;
+        Ok((rows, total))
+    })
+}

@@ -1,0 +1,660 @@
+//! Leads and cases: intake, validation, duplicates, acceptance, every transition for every role.
+
+use domain::case::{check_transition, CaseAction, CaseState};
+use domain::Role;
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_error, json_body, on_both, TestApp};
+
+/// The demo village 小甸村's id.
+async fn village_id(app: &TestApp, client: &Client, name: &str) -> i64 {
+    let villages = json_body(
+        client
+            .get(app.url("/api/v1/villages"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    villages
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == name)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+fn lead_body(village_id: i64, name: &str, id_number: &str) -> Value {
+    json!({
+        "channel": "hotline_12309",
+        "received_on": "2026-11-01",
+        "reporter": "被害人母亲",
+        "summary": "被害人受伤致残，家庭困难。",
+        "people": [{ "name": name, "id_number": id_number, "village_id": village_id, "phone": "13912345678", "priority_groups": ["minor", "disabled"] }]
+    })
+}
+
+/// Valid resident ID numbers for tests, by serial.
+fn id_number(serial: u32) -> String {
+    domain::idcard::with_check_char(&format!("340422201501{:05}", serial)).unwrap()
+}
+
+async fn post(client: &Client, url: String, body: Value) -> reqwest::Response {
+    client.post(url).json(&body).send().await.unwrap()
+}
+
+/// Logs a lead for a new person and accepts it; returns the case.
+async fn new_case(app: &TestApp, officer: &Client, serial: u32) -> Value {
+    let village = village_id(app, officer, "城东村").await;
+    let lead = post(
+        officer,
+        app.url("/api/v1/leads"),
+        lead_body(village, &format!("测试{serial}"), &id_number(serial)),
+    )
+    .await;
+    let status = lead.status();
+    let lead = json_body(lead).await;
+    assert_eq!(status, StatusCode::CREATED, "{lead}");
+    let case = post(
+        officer,
+        app.url(&format!("/api/v1/leads/{}/accept", lead["id"])),
+        json!({}),
+    )
+    .await;
+    assert_eq!(case.status(), StatusCode::CREATED);
+    json_body(case).await
+}
+
+fn body_for(action: CaseAction) -> Value {
+    match action {
+        CaseAction::Propose => {
+            json!({ "action": "propose", "amount_fen": 2_000_000, "comment": "符合条件" })
+        }
+        other => json!({ "action": other.as_str(), "comment": "意见" }),
+    }
+}
+
+/// Drives a case along the shortest path to `state`.
+async fn drive_to(
+    app: &TestApp,
+    officer: &Client,
+    supervisor: &Client,
+    case_id: i64,
+    state: CaseState,
+) {
+    use CaseAction as A;
+    let path: &[A] = match state {
+        CaseState::Accepted => &[],
+        CaseState::Investigating => &[A::StartInvestigation],
+        CaseState::Proposed => &[A::StartInvestigation, A::Propose],
+        CaseState::Approved => &[A::StartInvestigation, A::Propose, A::Approve],
+        CaseState::Refused => &[A::StartInvestigation, A::Propose, A::Refuse],
+        CaseState::Paying => &[
+            A::StartInvestigation,
+            A::Propose,
+            A::Approve,
+            A::StartPayment,
+        ],
+        CaseState::FollowingUp => &[
+            A::StartInvestigation,
+            A::Propose,
+            A::Approve,
+            A::StartPayment,
+            A::StartFollowUp,
+        ],
+        CaseState::Closed => &[
+            A::StartInvestigation,
+            A::Propose,
+            A::Approve,
+            A::StartPayment,
+            A::StartFollowUp,
+            A::Close,
+        ],
+        CaseState::Withdrawn => &[A::Withdraw],
+    };
+    for action in path {
+        let client = if matches!(action, A::Approve | A::Refuse) {
+            supervisor
+        } else {
+            officer
+        };
+        let response = post(
+            client,
+            app.url(&format!("/api/v1/cases/{case_id}/transitions")),
+            body_for(*action),
+        )
+        .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "{action:?} towards {state:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_transition_is_allowed_or_refused_as_the_rules_say_for_every_role() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let other_officer = app.client_for("chen.ming").await;
+        let supervisor = app.client_for("zhang.jian").await;
+        let village = app.client_for("vc.xiaodian").await;
+        let partner = app.client_for("edu.bureau").await;
+        let admin = app.client_for("admin").await;
+        let mut serial = 100;
+        for state in CaseState::ALL {
+            // One case in this state to try the refused actions on; it must not move.
+            serial += 1;
+            let probe = new_case(&app, &officer, serial).await;
+            let probe_id = probe["id"].as_i64().unwrap();
+            drive_to(&app, &officer, &supervisor, probe_id, *state).await;
+            for action in CaseAction::ALL {
+                let url = app.url(&format!("/api/v1/cases/{probe_id}/transitions"));
+                for (client, role, label) in [
+                    (&officer, Role::Officer, "assigned officer"),
+                    (&other_officer, Role::Officer, "other officer"),
+                    (&supervisor, Role::Supervisor, "supervisor"),
+                ] {
+                    let allowed =
+                        check_transition(*state, *action, role).is_ok() && label != "other officer";
+                    if allowed {
+                        // Try it on a fresh case in the same state, so the probe stays put.
+                        serial += 1;
+                        let fresh = new_case(&app, &officer, serial).await;
+                        let fresh_id = fresh["id"].as_i64().unwrap();
+                        drive_to(&app, &officer, &supervisor, fresh_id, *state).await;
+                        let response = post(
+                            client,
+                            app.url(&format!("/api/v1/cases/{fresh_id}/transitions")),
+                            body_for(*action),
+                        )
+                        .await;
+                        assert_eq!(
+                            response.status(),
+                            StatusCode::OK,
+                            "{label} {action:?} in {state:?}"
+                        );
+                        let case = json_body(response).await;
+                        let expected = action.target(*state).unwrap();
+                        assert_eq!(case["state"], expected.as_str());
+                        let last = case["timeline"].as_array().unwrap().last().unwrap().clone();
+                        assert_eq!(last["action"], action.as_str());
+                        assert_eq!(last["from_state"], state.as_str());
+                    } else {
+                        let response = post(client, url.clone(), body_for(*action)).await;
+                        assert_error(response, StatusCode::CONFLICT, "transition_not_allowed")
+                            .await;
+                    }
+                }
+                for client in [&village, &partner, &admin] {
+                    let response = post(client, url.clone(), body_for(*action)).await;
+                    assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
+                }
+            }
+            let unchanged = json_body(
+                officer
+                    .get(app.url(&format!("/api/v1/cases/{probe_id}")))
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            assert_eq!(
+                unchanged["state"],
+                state.as_str(),
+                "refused actions changed nothing"
+            );
+        }
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_officer_logs_a_lead_accepts_it_proposes_and_a_supervisor_approves() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let supervisor = app.client_for("zhang.jian").await;
+        let case = new_case(&app, &officer, 7).await;
+        let id = case["id"].as_i64().unwrap();
+        let number = case["number"].as_str().unwrap();
+        assert!(
+            number.starts_with("寿检司救受〔") && number.ends_with("号"),
+            "{number}"
+        );
+        assert_eq!(case["state"], "accepted");
+        assert_eq!(
+            case["applicant"]["id_number"],
+            id_number(7),
+            "the assigned officer sees the full number"
+        );
+
+        let url = app.url(&format!("/api/v1/cases/{id}/transitions"));
+        post(
+            &officer,
+            url.clone(),
+            json!({ "action": "start_investigation" }),
+        )
+        .await;
+        let no_amount = post(
+            &officer,
+            url.clone(),
+            json!({ "action": "propose", "comment": "理由" }),
+        )
+        .await;
+        assert_error(
+            no_amount,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "amount_required",
+        )
+        .await;
+        let negative = post(
+            &officer,
+            url.clone(),
+            json!({ "action": "propose", "amount_fen": -5, "comment": "理由" }),
+        )
+        .await;
+        assert_error(
+            negative,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "amount_not_positive",
+        )
+        .await;
+        let absurd = post(
+            &officer,
+            url.clone(),
+            json!({ "action": "propose", "amount_fen": 100_000_000_000i64, "comment": "理由" }),
+        )
+        .await;
+        assert_error(absurd, StatusCode::UNPROCESSABLE_ENTITY, "amount_too_large").await;
+        let proposed = post(
+            &officer,
+            url.clone(),
+            json!({ "action": "propose", "amount_fen": 1_500_000, "comment": "家庭困难" }),
+        )
+        .await;
+        assert_eq!(json_body(proposed).await["proposed_amount_fen"], 1_500_000);
+
+        let inbox = json_body(
+            supervisor
+                .get(app.url("/api/v1/cases?state=proposed"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert!(inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == id));
+        let no_comment = post(&supervisor, url.clone(), json!({ "action": "approve" })).await;
+        assert_error(
+            no_comment,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "comment_required",
+        )
+        .await;
+        let approved = json_body(
+            post(
+                &supervisor,
+                url.clone(),
+                json!({ "action": "approve", "comment": "同意" }),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(approved["state"], "approved");
+        assert_eq!(approved["approved_amount_fen"], 1_500_000);
+        let actions: Vec<&str> = approved["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            vec!["accept", "start_investigation", "propose", "approve"]
+        );
+
+        let audit = json_body(
+            supervisor
+                .get(app.url(&format!("/api/v1/audit/case/{id}")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            audit.as_array().unwrap().len(),
+            4,
+            "acceptance and three transitions audited"
+        );
+        assert_eq!(audit[0]["before"]["state"], "proposed");
+        assert_eq!(audit[0]["after"]["state"], "approved");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_leads_are_refused_field_by_field_and_nothing_is_written() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let village = village_id(&app, &officer, "城东村").await;
+        let url = app.url("/api/v1/leads");
+        let before = json_body(officer.get(url.clone()).send().await.unwrap())
+            .await
+            .as_array()
+            .unwrap()
+            .len();
+
+        let mut bad_id = lead_body(village, "王五", &id_number(1));
+        bad_id["people"][0]["id_number"] = json!("340422201501000010");
+        let checksum = post(&officer, url.clone(), bad_id).await;
+        assert_eq!(checksum.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(json_body(checksum).await["error"]["code"]
+            .as_str()
+            .unwrap()
+            .starts_with("id_number_"));
+
+        let mut future = lead_body(village, "王五", &id_number(1));
+        future["received_on"] = json!("2999-01-01");
+        assert_error(
+            post(&officer, url.clone(), future).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "date_in_future",
+        )
+        .await;
+
+        let mut unknown_village = lead_body(999_999, "王五", &id_number(1));
+        unknown_village["people"][0]["village_id"] = json!(999_999);
+        assert_error(
+            post(&officer, url.clone(), unknown_village).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_village",
+        )
+        .await;
+
+        let mut referral = lead_body(village, "王五", &id_number(1));
+        referral["channel"] = json!("internal_referral");
+        assert_error(
+            post(&officer, url.clone(), referral).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "department_required",
+        )
+        .await;
+
+        let mut no_people = lead_body(village, "王五", &id_number(1));
+        no_people["people"] = json!([]);
+        assert_error(
+            post(&officer, url.clone(), no_people).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "people_required",
+        )
+        .await;
+
+        let after = json_body(officer.get(url.clone()).send().await.unwrap())
+            .await
+            .as_array()
+            .unwrap()
+            .len();
+        assert_eq!(before, after);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_same_person_twice_is_flagged_before_a_duplicate_is_made() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let village = village_id(&app, &officer, "城东村").await;
+        let url = app.url("/api/v1/leads");
+        assert_eq!(
+            post(
+                &officer,
+                url.clone(),
+                lead_body(village, "刘洋", &id_number(42))
+            )
+            .await
+            .status(),
+            StatusCode::CREATED
+        );
+
+        let by_id = post(
+            &officer,
+            url.clone(),
+            lead_body(village, "刘阳", &id_number(42)),
+        )
+        .await;
+        let body = assert_error(by_id, StatusCode::CONFLICT, "possible_duplicate").await;
+        assert_eq!(body["error"]["duplicates"][0]["kind"], "lead");
+        let mut by_name = lead_body(village, "刘洋", "");
+        by_name["people"][0]["id_number"] = Value::Null;
+        assert_error(
+            post(&officer, url.clone(), by_name.clone()).await,
+            StatusCode::CONFLICT,
+            "possible_duplicate",
+        )
+        .await;
+
+        by_name["confirm_duplicate"] = json!(true);
+        assert_eq!(
+            post(&officer, url.clone(), by_name).await.status(),
+            StatusCode::CREATED
+        );
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_lead_is_accepted_or_declined_once_and_case_numbers_count_up() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let first = new_case(&app, &officer, 201).await;
+        let second = new_case(&app, &officer, 202).await;
+        let seq = |case: &Value| {
+            let n = case["number"].as_str().unwrap();
+            n.split('〕')
+                .nth(1)
+                .unwrap()
+                .trim_end_matches('号')
+                .parse::<i64>()
+                .unwrap()
+        };
+        assert_eq!(seq(&second), seq(&first) + 1);
+
+        let again = post(
+            &officer,
+            app.url(&format!("/api/v1/leads/{}/accept", first["lead_id"])),
+            json!({}),
+        )
+        .await;
+        assert_error(again, StatusCode::CONFLICT, "lead_not_open").await;
+        let decline = post(
+            &officer,
+            app.url(&format!("/api/v1/leads/{}/decline", first["lead_id"])),
+            json!({ "reason": "x" }),
+        )
+        .await;
+        assert_error(decline, StatusCode::CONFLICT, "lead_not_open").await;
+
+        let village = village_id(&app, &officer, "南关村").await;
+        let lead = json_body(
+            post(
+                &officer,
+                app.url("/api/v1/leads"),
+                lead_body(village, "韩梅", &id_number(203)),
+            )
+            .await,
+        )
+        .await;
+        let blank = post(
+            &officer,
+            app.url(&format!("/api/v1/leads/{}/decline", lead["id"])),
+            json!({ "reason": " " }),
+        )
+        .await;
+        assert_error(blank, StatusCode::UNPROCESSABLE_ENTITY, "required").await;
+        let declined = json_body(
+            post(
+                &officer,
+                app.url(&format!("/api/v1/leads/{}/decline", lead["id"])),
+                json!({ "reason": "不符合条件" }),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(declined["status"], "declined");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn details_are_masked_for_those_who_do_not_need_them_and_others_are_shut_out() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let case = new_case(&app, &officer, 301).await;
+        let id = case["id"].as_i64().unwrap();
+        let full = id_number(301);
+
+        let other = app.client_for("chen.ming").await;
+        let seen = json_body(
+            other
+                .get(app.url(&format!("/api/v1/cases/{id}")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            seen["applicant"]["id_number"],
+            domain::idcard::mask_id_number(&full)
+        );
+        assert_eq!(seen["applicant"]["phone"], "139****5678");
+        assert!(
+            seen["actions"].as_array().unwrap().is_empty(),
+            "another officer gets no buttons"
+        );
+        let supervisor = app.client_for("zhang.jian").await;
+        let seen = json_body(
+            supervisor
+                .get(app.url(&format!("/api/v1/cases/{id}")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(seen["applicant"]["id_number"], full);
+
+        let list = json_body(
+            officer
+                .get(app.url("/api/v1/cases?q=测试301"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(list["total"], 1);
+        assert_eq!(
+            list["items"][0]["applicant_name"], "测***1",
+            "lists mask names"
+        );
+
+        for username in ["vc.xiaodian", "edu.bureau", "admin"] {
+            let client = app.client_for(username).await;
+            for path in [
+                "/api/v1/cases".to_string(),
+                format!("/api/v1/cases/{id}"),
+                "/api/v1/leads".to_string(),
+            ] {
+                let response = client.get(app.url(&path)).send().await.unwrap();
+                assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
+            }
+        }
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_case_list_filters_and_pages() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let get = |query: &'static str| {
+            let officer = officer.clone();
+            let url = app.url(&format!("/api/v1/cases{query}"));
+            async move { json_body(officer.get(url).send().await.unwrap()).await }
+        };
+        let all = get("").await;
+        let total = all["total"].as_i64().unwrap();
+        assert_eq!(total, 8, "the demo has eight cases");
+        for state in [
+            "accepted",
+            "investigating",
+            "proposed",
+            "refused",
+            "paying",
+            "following_up",
+            "closed",
+            "withdrawn",
+        ] {
+            let url = app.url(&format!("/api/v1/cases?state={state}"));
+            let page = json_body(officer.get(url).send().await.unwrap()).await;
+            assert!(
+                page["total"].as_i64().unwrap() >= 1,
+                "the demo has a case that is {state}"
+            );
+            assert!(page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["state"] == state));
+        }
+        let minors = get("?priority_group=minor").await;
+        assert!(minors["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["priority_groups"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("minor"))));
+        let mine = get("?mine=true").await;
+        assert!(mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["officer"]["name"] == "王芳"));
+        let paged = get("?per_page=3&page=2").await;
+        assert_eq!(paged["items"].as_array().unwrap().len(), 3);
+        assert_eq!(paged["total"], total);
+        let bad = officer
+            .get(app.url("/api/v1/cases?state=flying"))
+            .send()
+            .await
+            .unwrap();
+        assert_error(bad, StatusCode::UNPROCESSABLE_ENTITY, "invalid_state").await;
+        let bad_type = officer
+            .get(app.url("/api/v1/cases?page=abc"))
+            .send()
+            .await
+            .unwrap();
+        assert_error(bad_type, StatusCode::BAD_REQUEST, "invalid_query").await;
+        app
+    })
+    .await;
+}
