@@ -4,7 +4,10 @@
 //! same functions hand the request to the server's router in-process through
 //! [`Backend`], with the visitor's cookies, so pages and API share one contract.
 
-use domain::api::{Agency, ErrorBody, LoginRequest, Me, NewUser, ResetPassword, UserView, Village};
+use domain::api::{
+    AcceptLead, Agency, CaseDetail, CasePage, DeclineLead, DuplicateHit, ErrorBody, LeadView,
+    LoginRequest, Me, NewLead, NewUser, ResetPassword, TransitionRequest, UserView, Village,
+};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -15,6 +18,9 @@ pub struct ApiError {
     pub status: u16,
     pub code: String,
     pub message: String,
+    /// For `possible_duplicate`: what already exists.
+    #[serde(default)]
+    pub duplicates: Vec<DuplicateHit>,
 }
 
 impl ApiError {
@@ -23,6 +29,7 @@ impl ApiError {
             status: 0,
             code: "network".into(),
             message,
+            duplicates: Vec::new(),
         }
     }
 
@@ -32,11 +39,13 @@ impl ApiError {
                 status,
                 code: parsed.error.code,
                 message: parsed.error.message,
+                duplicates: parsed.error.duplicates.unwrap_or_default(),
             },
             Err(_) => ApiError {
                 status,
                 code: "unexpected".into(),
                 message: format!("HTTP {status}"),
+                duplicates: Vec::new(),
             },
         }
     }
@@ -153,6 +162,7 @@ fn decode<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ApiError> 
             status,
             code: "unexpected".into(),
             message: e.to_string(),
+            duplicates: Vec::new(),
         })
     } else {
         Err(ApiError::from_response(status, body))
@@ -212,4 +222,60 @@ pub fn list_villages() -> impl std::future::Future<Output = Result<Vec<Village>,
 
 pub fn list_agencies() -> impl std::future::Future<Output = Result<Vec<Agency>, ApiError>> + Send {
     request(Method::Get, "/api/v1/agencies".into(), None)
+}
+
+/// `query` is the URL query without `?`, e.g. `mine=true&state=proposed`.
+pub fn list_cases(
+    query: String,
+) -> impl std::future::Future<Output = Result<CasePage, ApiError>> + Send {
+    request(Method::Get, format!("/api/v1/cases?{query}"), None)
+}
+
+pub fn get_case(id: i64) -> impl std::future::Future<Output = Result<CaseDetail, ApiError>> + Send {
+    request(Method::Get, format!("/api/v1/cases/{id}"), None)
+}
+
+pub fn transition_case(
+    id: i64,
+    input: &TransitionRequest,
+) -> impl std::future::Future<Output = Result<CaseDetail, ApiError>> + Send {
+    request(
+        Method::Post,
+        format!("/api/v1/cases/{id}/transitions"),
+        json(input),
+    )
+}
+
+pub fn list_leads(
+    status: &str,
+) -> impl std::future::Future<Output = Result<Vec<LeadView>, ApiError>> + Send {
+    request(Method::Get, format!("/api/v1/leads?status={status}"), None)
+}
+
+pub fn create_lead(
+    input: &NewLead,
+) -> impl std::future::Future<Output = Result<LeadView, ApiError>> + Send {
+    request(Method::Post, "/api/v1/leads".into(), json(input))
+}
+
+pub fn accept_lead(
+    id: i64,
+    input: &AcceptLead,
+) -> impl std::future::Future<Output = Result<CaseDetail, ApiError>> + Send {
+    request(
+        Method::Post,
+        format!("/api/v1/leads/{id}/accept"),
+        json(input),
+    )
+}
+
+pub fn decline_lead(
+    id: i64,
+    input: &DeclineLead,
+) -> impl std::future::Future<Output = Result<LeadView, ApiError>> + Send {
+    request(
+        Method::Post,
+        format!("/api/v1/leads/{id}/decline"),
+        json(input),
+    )
 }

@@ -15,6 +15,9 @@ use leptos_router::{path, SsrMode};
 
 use components::layout::Authenticated;
 use i18n::{initial_lang, provide_i18n, Key};
+use pages::case::CasePage;
+use pages::cases::CasesPage;
+use pages::leads::{LeadsPage, NewLeadPage};
 use pages::{home::HomePage, login::LoginPage, not_found::NotFound, users::UsersPage};
 
 /// The HTML document around the app, rendered on the server only.
@@ -56,6 +59,10 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFound/> }>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/") view=|| view! { <Authenticated page=|me| view! { <HomePage me/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/cases") view=|| view! { <Authenticated page=|me| view! { <CasesPage me/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/cases/:id") view=|| view! { <Authenticated page=|me| view! { <CasePage me/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/leads") view=|| view! { <Authenticated page=|me| view! { <LeadsPage me/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/leads/new") view=|| view! { <Authenticated page=|me| view! { <NewLeadPage me/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=|| view! { <Authenticated page=|me| view! { <UsersPage me/> }.into_any()/> } ssr=SsrMode::Async/>
             </Routes>
         </Router>

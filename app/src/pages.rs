@@ -1,6 +1,9 @@
 //! One module per page.
 
+pub mod case;
+pub mod cases;
 pub mod home;
+pub mod leads;
 pub mod login;
 pub mod not_found;
 pub mod users;

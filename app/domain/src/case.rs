@@ -261,6 +261,24 @@ pub fn available_actions(state: CaseState, role: Role) -> Vec<CaseAction> {
 /// Largest amount one case can propose: 1,000,000 yuan. Anything above is a typo.
 pub const MAX_AID_FEN: i64 = 100_000_000;
 
+/// The rule for a proposed amount of aid, used by the form and the server alike.
+pub fn validate_aid_amount(fen: i64) -> Result<(), crate::FieldError> {
+    let error = |code, message| {
+        Err(crate::FieldError {
+            field: "amount_fen",
+            code,
+            message,
+        })
+    };
+    if fen <= 0 {
+        return error("amount_not_positive", "must be more than zero");
+    }
+    if fen > MAX_AID_FEN {
+        return error("amount_too_large", "is larger than any aid can be");
+    }
+    Ok(())
+}
+
 /// 寿检司救受〔2026〕3号
 pub fn format_case_number(prefix: &str, year: i32, seq: i64) -> String {
     format!("{prefix}〔{year}〕{seq}号")
@@ -397,6 +415,20 @@ mod tests {
             vec![PriorityGroup::Minor, PriorityGroup::Disabled]
         );
         assert!(groups_from_text("").is_empty());
+    }
+
+    #[test]
+    fn aid_amounts_are_positive_and_sane() {
+        assert!(validate_aid_amount(1).is_ok());
+        assert!(validate_aid_amount(MAX_AID_FEN).is_ok());
+        assert_eq!(
+            validate_aid_amount(0).unwrap_err().code,
+            "amount_not_positive"
+        );
+        assert_eq!(
+            validate_aid_amount(MAX_AID_FEN + 1).unwrap_err().code,
+            "amount_too_large"
+        );
     }
 
     #[test]

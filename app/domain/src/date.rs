@@ -69,3 +69,25 @@ mod tests {
         assert_eq!(format_date((2026, 3, 9)), "2026-03-09");
     }
 }
+
+/// "2026-11-30 14:05" in China time.
+pub fn format_china_datetime(utc_ms: i64) -> String {
+    let (y, m, d) = china_date(utc_ms);
+    let minutes = (utc_ms + CHINA_OFFSET_MS).rem_euclid(86_400_000) / 60_000;
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        minutes / 60,
+        minutes % 60
+    )
+}
+
+#[cfg(test)]
+mod datetime_tests {
+    #[test]
+    fn formats_in_china_time() {
+        assert_eq!(
+            super::format_china_datetime(1_798_734_600_000),
+            "2027-01-01 00:30"
+        );
+    }
+}

@@ -78,6 +78,13 @@ fn Layout(me: Me, children: Children) -> impl IntoView {
         go_to("/login");
     });
     let is_admin = me.role.can(Permission::ManageUsers);
+    let logs_leads = me.role.can(Permission::LogLeads);
+    let reads_cases = me.role.can(Permission::ReadCases);
+    let cases_key = if me.role == Role::Supervisor {
+        Key::NavInbox
+    } else {
+        Key::NavCases
+    };
     view! {
         <div class="app">
             <header class="topbar">
@@ -90,6 +97,18 @@ fn Layout(me: Me, children: Children) -> impl IntoView {
                     <NavIcon path="M3 11l9-8 9 8v10h-6v-6H9v6H3z"/>
                     <span>{move || i18n.t(Key::NavHome)}</span>
                 </A>
+                {logs_leads.then(|| view! {
+                    <A href="/leads">
+                        <NavIcon path="M4 4h16v12H8l-4 4zm4 5h8V7H8zm0 4h5v-2H8z"/>
+                        <span>{move || i18n.t(Key::NavLeads)}</span>
+                    </A>
+                })}
+                {reads_cases.then(|| view! {
+                    <A href="/cases">
+                        <NavIcon path="M4 6h6l2 2h8v11H4zm2 4v7h12v-7z"/>
+                        <span>{move || i18n.t(cases_key)}</span>
+                    </A>
+                })}
                 {is_admin.then(|| view! {
                     <A href="/admin/users">
                         <NavIcon path="M16 11a4 4 0 1 0-8 0 4 4 0 0 0 8 0zM4 21c0-4 4-6 8-6s8 2 8 6z"/>

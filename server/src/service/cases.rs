@@ -6,7 +6,7 @@ use domain::api::{
 };
 use domain::case::{
     available_actions, check_transition, format_case_number, groups_from_text, groups_to_text,
-    mask_name, mask_phone, CaseAction, CaseState, Channel, MAX_AID_FEN,
+    mask_name, mask_phone, validate_aid_amount, CaseAction, CaseState, Channel,
 };
 use domain::date::{china_date, format_date, parse_date};
 use domain::idcard::{mask_id_number, ResidentId};
@@ -661,20 +661,7 @@ pub async fn transition(
                 "a proposal needs an amount",
             )
         })?;
-        if amount <= 0 {
-            return Err(invalid(
-                "amount_fen",
-                "amount_not_positive",
-                "must be more than zero",
-            ));
-        }
-        if amount > MAX_AID_FEN {
-            return Err(invalid(
-                "amount_fen",
-                "amount_too_large",
-                "is larger than any aid can be",
-            ));
-        }
+        validate_aid_amount(amount)?;
         if comment.is_none() {
             return Err(invalid(
                 "comment",

@@ -1,0 +1,78 @@
+//! Translated names of domain values (states, actions, channels, groups), and money and time display.
+
+use domain::case::{CaseState, PriorityGroup};
+use domain::Fen;
+use leptos::prelude::*;
+
+use crate::i18n::{use_i18n, I18n, Key};
+
+/// The translation of `prefix.name` (e.g. `state.proposed`), or the name itself.
+pub fn label(i18n: I18n, prefix: &str, name: &str) -> String {
+    Key::by_name(&format!("{prefix}.{name}"))
+        .map(|key| i18n.t(key).to_string())
+        .unwrap_or_else(|| name.to_string())
+}
+
+pub fn yuan(i18n: I18n, fen: i64) -> String {
+    i18n.t_with(Key::CaseYuan, &[("amount", &Fen(fen).format_yuan())])
+}
+
+#[component]
+pub fn StateBadge(state: CaseState) -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <span class=format!("badge state-{}", state.as_str())>{move || label(i18n, "state", state.as_str())}</span> }
+}
+
+#[component]
+pub fn GroupBadges(groups: Vec<PriorityGroup>) -> impl IntoView {
+    let i18n = use_i18n();
+    groups
+        .into_iter()
+        .map(|g| view! { <span class="badge group">{move || label(i18n, "group", g.as_str())}</span> })
+        .collect_view()
+}
+
+/// Green-channel clock: hours left until the deadline, or hours overdue.
+/// `now` is the browser's clock, 0 until the page is hydrated (the server
+/// renders no countdown, so hydration finds the same text).
+#[component]
+pub fn GreenChannel(deadline: Option<i64>, now: RwSignal<i64>) -> impl IntoView {
+    let i18n = use_i18n();
+    let overdue = move || deadline.is_some_and(|d| now.get() > 0 && d < now.get());
+    let clock = move || match (deadline, now.get()) {
+        (Some(d), n) if n > 0 => {
+            let hours = (d - n) / 3_600_000;
+            if d < n {
+                format!(
+                    " · {}",
+                    i18n.t_with(Key::CasesOverdue, &[("hours", &(-hours).to_string())])
+                )
+            } else {
+                format!(
+                    " · {}",
+                    i18n.t_with(Key::CasesHoursLeft, &[("hours", &hours.to_string())])
+                )
+            }
+        }
+        _ => String::new(),
+    };
+    view! {
+        <span class="badge green" class:overdue=overdue>
+            {move || i18n.t(Key::CasesGreenChannel)}
+            {clock}
+        </span>
+    }
+}
+
+/// Percent-encodes a query-string value (names are Chinese).
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,203 @@
+//! One case: the people, the proposal, what the viewer can do now, and the whole timeline.
+
+use domain::api::{CaseDetail, Me, PersonView, TransitionRequest};
+use domain::case::CaseAction;
+use domain::date::format_china_datetime;
+use domain::Fen;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::api;
+use crate::components::labels::{label, yuan, GreenChannel, GroupBadges, StateBadge};
+use crate::i18n::{use_i18n, Key};
+use crate::pages::cases::js_now;
+
+#[component]
+pub fn CasePage(me: Me) -> impl IntoView {
+    let _ = me;
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let case = Resource::new(id, api::get_case);
+    let now = RwSignal::new(0i64);
+    Effect::new(move |_| now.set(js_now()));
+    view! {
+        <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>
+            {move || Suspend::new(async move {
+                match case.await {
+                    Ok(detail) => view! { <CaseView detail now on_change=move || case.refetch()/> }.into_any(),
+                    Err(e) => view! { <p class="card error" role="alert">{i18n.error_text(&e.code, &e.message)}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn CaseView<F>(detail: CaseDetail, now: RwSignal<i64>, on_change: F) -> impl IntoView
+where
+    F: Fn() + Copy + Send + Sync + 'static,
+{
+    let i18n = use_i18n();
+    let d = detail;
+    let channel = d.channel.as_str();
+    let relationship = d.agent_relationship.clone().unwrap_or_default();
+    view! {
+        <section class="card" data-testid="case">
+            <div class="case-head">
+                <h1>{d.number.clone()}</h1>
+                <span data-testid="case-state"><StateBadge state=d.state/></span>
+            </div>
+            {d.green_channel.then(|| view! { <GreenChannel deadline=d.green_channel_deadline now/> })}
+            <dl class="facts">
+                <dt>{move || i18n.t(Key::CaseChannel)}</dt><dd>{move || label(i18n, "channel", channel)}</dd>
+                <dt>{move || i18n.t(Key::CaseVillage)}</dt><dd>{d.village.name.clone()}</dd>
+                <dt>{move || i18n.t(Key::CaseOfficer)}</dt><dd>{d.officer.name.clone()}</dd>
+                {d.criminal_case_ref.clone().map(|r| view! { <dt>{move || i18n.t(Key::CaseCriminalCase)}</dt><dd>{r}</dd> })}
+            </dl>
+            <p>{d.summary.clone()}</p>
+        </section>
+        <section class="card">
+            <h2>{move || i18n.t(Key::CaseApplicant)}</h2>
+            <Person person=d.applicant.clone()/>
+            {d.agent.clone().map(|agent| {
+                let relationship = relationship.clone();
+                view! {
+                    <h2>{move || i18n.t_with(Key::CaseAgent, &[("relationship", &relationship)])}</h2>
+                    <Person person=agent/>
+                }
+            })}
+        </section>
+        {(d.proposed_amount_fen.is_some()).then(|| view! {
+            <section class="card" data-testid="proposal">
+                <h2>{move || i18n.t(Key::CaseProposal)}</h2>
+                <dl class="facts">
+                    {d.proposed_amount_fen.map(|f| view! { <dt>{move || i18n.t(Key::CaseProposedAmount)}</dt><dd>{move || yuan(i18n, f)}</dd> })}
+                    {d.approved_amount_fen.map(|f| view! { <dt>{move || i18n.t(Key::CaseApprovedAmount)}</dt><dd>{move || yuan(i18n, f)}</dd> })}
+                </dl>
+                <p>{d.proposal_reasoning.clone()}</p>
+            </section>
+        })}
+        {(!d.actions.is_empty()).then(|| view! {
+            <section class="card actions" data-testid="actions">
+                {d.actions.iter().map(|a| view! { <ActionForm case_id=d.id action=*a on_change/> }).collect_view()}
+            </section>
+        })}
+        <section class="card">
+            <h2>{move || i18n.t(Key::CaseTimeline)}</h2>
+            <ol class="timeline" data-testid="timeline">
+                {d.timeline.iter().map(|e| {
+                    let action = e.action.clone();
+                    let to = e.to_state;
+                    view! {
+                        <li>
+                            <div class="when">{format_china_datetime(e.at)}" · "{e.actor.name.clone()}</div>
+                            <div>
+                                <strong>{move || label(i18n, "action", &action)}</strong>
+                                " → "
+                                <StateBadge state=to/>
+                                {e.amount_fen.map(|f| view! { <span class="amount">{move || yuan(i18n, f)}</span> })}
+                            </div>
+                            {e.comment.clone().filter(|c| c != "green_channel").map(|c| view! { <p class="comment">{c}</p> })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+#[component]
+fn Person(person: PersonView) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="person">
+            <strong>{person.name.clone()}</strong>
+            <div class="badges"><GroupBadges groups=person.priority_groups.clone()/></div>
+            <dl class="facts">
+                {person.id_number.clone().map(|n| view! { <dt>{move || i18n.t(Key::CaseIdNumber)}</dt><dd>{n}</dd> })}
+                {person.phone.clone().map(|p| view! { <dt>{move || i18n.t(Key::CasePhone)}</dt><dd>{p}</dd> })}
+                <dt>{move || i18n.t(Key::CaseVillage)}</dt><dd>{person.village.name.clone()}</dd>
+            </dl>
+        </div>
+    }
+}
+
+/// One action the viewer may take: a button, with a form when it needs an amount or a comment.
+#[component]
+fn ActionForm<F>(case_id: i64, action: CaseAction, on_change: F) -> impl IntoView
+where
+    F: Fn() + Copy + Send + Sync + 'static,
+{
+    let i18n = use_i18n();
+    let amount = RwSignal::new(String::new());
+    let comment = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let submit = Action::new(move |input: &TransitionRequest| {
+        let input = input.clone();
+        async move {
+            match api::transition_case(case_id, &input).await {
+                Ok(_) => {
+                    error.set(None);
+                    on_change();
+                }
+                Err(e) => error.set(Some(i18n.error_text(&e.code, &e.message))),
+            }
+        }
+    });
+    let needs_form = action.needs_amount() || action.needs_comment();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let amount_fen = if action.needs_amount() {
+            // Typed in yuan, checked with the same rule the server uses.
+            match Fen::parse_yuan(&amount.get_untracked()) {
+                Ok(fen) => match domain::case::validate_aid_amount(fen.0) {
+                    Ok(()) => Some(fen.0),
+                    Err(e) => {
+                        error.set(Some(i18n.error_text(e.code, e.message)));
+                        return;
+                    }
+                },
+                Err(_) => {
+                    error.set(Some(i18n.error_text("invalid_amount", "")));
+                    return;
+                }
+            }
+        } else {
+            None
+        };
+        let text = comment.get_untracked();
+        submit.dispatch(TransitionRequest {
+            action,
+            amount_fen,
+            comment: (!text.trim().is_empty()).then_some(text),
+        });
+    };
+    let name = action.as_str();
+    view! {
+        <form class="stack action-form" on:submit=on_submit data-action=name>
+            {action.needs_amount().then(|| view! {
+                <label>
+                    <span>{move || i18n.t(Key::CaseAmountYuan)}</span>
+                    <input name="amount" inputmode="decimal" required bind:value=amount/>
+                </label>
+            })}
+            {needs_form.then(|| view! {
+                <label>
+                    <span>{move || if action.needs_amount() { i18n.t(Key::CaseReasoning) } else { i18n.t(Key::CaseComment) }}</span>
+                    <textarea name="comment" rows="3" required bind:value=comment></textarea>
+                </label>
+            })}
+            <p class="error" role="alert">{move || error.get()}</p>
+            <button type="submit" class:primary=matches!(action, CaseAction::Approve | CaseAction::Propose) disabled=move || submit.pending().get()>
+                {move || label(i18n, "action", name)}
+            </button>
+        </form>
+    }
+}

@@ -1,0 +1,124 @@
+//! The case list: an officer's own cases, a supervisor's approval inbox, search and filters.
+
+use domain::api::Me;
+use domain::case::CaseState;
+use domain::Role;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::api;
+use crate::components::labels::{encode, label, yuan, GreenChannel, GroupBadges, StateBadge};
+use crate::i18n::{use_i18n, Key};
+
+#[component]
+pub fn CasesPage(me: Me) -> impl IntoView {
+    let i18n = use_i18n();
+    let supervisor = me.role == Role::Supervisor;
+    // Officers start with their own cases; supervisors with what waits for approval.
+    let state = RwSignal::new(if supervisor {
+        "proposed".to_string()
+    } else {
+        String::new()
+    });
+    let mine = RwSignal::new(!supervisor);
+    let text = RwSignal::new(String::new());
+    let page = RwSignal::new(1i64);
+    let cases = Resource::new(
+        move || (state.get(), mine.get(), text.get(), page.get()),
+        |(state, mine, text, page)| {
+            let mut query = format!("page={page}&per_page=20");
+            if !state.is_empty() {
+                query.push_str(&format!("&state={state}"));
+            }
+            if mine {
+                query.push_str("&mine=true");
+            }
+            if !text.trim().is_empty() {
+                query.push_str(&format!("&q={}", encode(text.trim())));
+            }
+            api::list_cases(query)
+        },
+    );
+    let search = RwSignal::new(String::new());
+    let now = RwSignal::new(0i64);
+    Effect::new(move |_| now.set(js_now()));
+
+    view! {
+        <section class="card">
+            <h1>{move || if supervisor { i18n.t(Key::CasesInbox) } else { i18n.t(Key::CasesMine) }}</h1>
+            <form class="filters" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                page.set(1);
+                text.set(search.get_untracked());
+            }>
+                <input type="search" name="q" bind:value=search placeholder=move || i18n.t(Key::CasesSearch) aria-label=move || i18n.t(Key::CasesSearch)/>
+                <select name="state" aria-label=move || i18n.t(Key::CasesAnyState) on:change=move |ev| { page.set(1); state.set(event_target_value(&ev)); } prop:value=move || state.get()>
+                    <option value="">{move || i18n.t(Key::CasesAnyState)}</option>
+                    {CaseState::ALL.iter().map(|s| view! { <option value=s.as_str()>{move || label(i18n, "state", s.as_str())}</option> }).collect_view()}
+                </select>
+                <label class="check">
+                    <input type="checkbox" prop:checked=move || mine.get() on:change=move |ev| { page.set(1); mine.set(event_target_checked(&ev)); }/>
+                    <span>{move || i18n.t(Key::CasesMine)}</span>
+                </label>
+            </form>
+        </section>
+        <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>
+            {move || Suspend::new(async move {
+                match cases.await {
+                    Ok(list) if list.items.is_empty() => view! { <p class="card muted">{move || i18n.t(Key::CasesEmpty)}</p> }.into_any(),
+                    Ok(list) => {
+                        let total = list.total;
+                        let last_page = (total + list.per_page - 1) / list.per_page;
+                        let has_next = page.get_untracked() < last_page;
+                        view! {
+                            <ul class="case-list" data-testid="case-list">
+                                {list.items.into_iter().map(|c| view! {
+                                    <li class="card case-item">
+                                        <A href=format!("/cases/{}", c.id)>
+                                            <div class="case-head">
+                                                <strong>{c.number.clone()}</strong>
+                                                <StateBadge state=c.state/>
+                                            </div>
+                                            <div>{c.applicant_name.clone()}" · "{c.village.name.clone()}" · "{c.officer.name.clone()}</div>
+                                            <div class="badges">
+                                                <GroupBadges groups=c.priority_groups.clone()/>
+                                                {c.green_channel.then(|| view! { <GreenChannel deadline=c.green_channel_deadline now/> })}
+                                                {c.proposed_amount_fen.map(|f| view! { <span class="amount">{move || yuan(i18n, f)}</span> })}
+                                            </div>
+                                        </A>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                            <div class="pager">
+                                <button type="button" disabled=move || page.get() <= 1 on:click=move |_| page.update(|p| *p -= 1)>{move || i18n.t(Key::CasesPrevious)}</button>
+                                <span>{move || i18n.t_with(Key::CasesTotal, &[("total", &total.to_string())])}</span>
+                                <button type="button" disabled=!has_next on:click=move |_| page.update(|p| *p += 1)>{move || i18n.t(Key::CasesNext)}</button>
+                            </div>
+                        }.into_any()
+                    }
+                    Err(e) => view! { <p class="error" role="alert">{i18n.error_text(&e.code, &e.message)}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The browser's clock (0 during server rendering, where no clock is shown).
+pub fn js_now() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys_now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn js_sys_now() -> i64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| (p.time_origin() + p.now()) as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,267 @@
+//! Aid leads: the open ones with accept and decline, and the form to log a new one.
+
+use domain::api::{AcceptLead, DeclineLead, LeadView, Me, NewLead, PersonInput};
+use domain::case::{Channel, PriorityGroup};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+use crate::api;
+use crate::components::labels::{label, GroupBadges};
+use crate::i18n::{use_i18n, Key};
+
+#[component]
+pub fn LeadsPage(me: Me) -> impl IntoView {
+    let _ = me;
+    let i18n = use_i18n();
+    let leads = Resource::new(|| (), |_| api::list_leads("open"));
+    view! {
+        <section class="card">
+            <div class="case-head">
+                <h1>{move || i18n.t(Key::LeadsOpen)}</h1>
+                <A href="/leads/new" attr:class="button primary">{move || i18n.t(Key::LeadsNew)}</A>
+            </div>
+        </section>
+        <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>
+            {move || Suspend::new(async move {
+                match leads.await {
+                    Ok(list) if list.is_empty() => view! { <p class="card muted">{move || i18n.t(Key::LeadsEmpty)}</p> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="case-list" data-testid="lead-list">
+                            {list.into_iter().map(|lead| view! { <LeadItem lead on_change=move || leads.refetch()/> }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{i18n.error_text(&e.code, &e.message)}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn LeadItem<F>(lead: LeadView, on_change: F) -> impl IntoView
+where
+    F: Fn() + Copy + Send + Sync + 'static,
+{
+    let i18n = use_i18n();
+    let navigate = use_navigate();
+    let id = lead.id;
+    let green = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let accept = Action::new(move |green_channel: &bool| {
+        let input = AcceptLead {
+            green_channel: *green_channel,
+            criminal_case_ref: None,
+            applicant_index: 0,
+            agent_index: None,
+            agent_relationship: None,
+        };
+        let navigate = navigate.clone();
+        async move {
+            match api::accept_lead(id, &input).await {
+                Ok(case) => navigate(&format!("/cases/{}", case.id), Default::default()),
+                Err(e) => error.set(Some(i18n.error_text(&e.code, &e.message))),
+            }
+        }
+    });
+    let decline = Action::new(move |reason: &String| {
+        let input = DeclineLead {
+            reason: reason.clone(),
+        };
+        async move {
+            match api::decline_lead(id, &input).await {
+                Ok(_) => on_change(),
+                Err(e) => error.set(Some(i18n.error_text(&e.code, &e.message))),
+            }
+        }
+    });
+    let channel = lead.channel.as_str();
+    view! {
+        <li class="card lead-item" data-lead=id>
+            <div class="case-head">
+                <strong>{move || label(i18n, "channel", channel)}</strong>
+                <span class="muted">{lead.received_on.clone()}</span>
+            </div>
+            {lead.people.iter().map(|p| view! {
+                <div>{p.name.clone()}" · "{p.village.name.clone()}" "<GroupBadges groups=p.priority_groups.clone()/></div>
+            }).collect_view()}
+            <p>{lead.summary.clone()}</p>
+            <p class="error" role="alert">{move || error.get()}</p>
+            <div class="lead-actions">
+                <label class="check">
+                    <input type="checkbox" prop:checked=move || green.get() on:change=move |ev| green.set(event_target_checked(&ev))/>
+                    <span>{move || i18n.t(Key::LeadsGreenChannel)}</span>
+                </label>
+                <button type="button" class="primary" on:click=move |_| { accept.dispatch(green.get_untracked()); }>{move || i18n.t(Key::LeadsAccept)}</button>
+            </div>
+            <form class="inline-form" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); decline.dispatch(reason.get_untracked()); }>
+                <label>
+                    <span>{move || i18n.t(Key::LeadsDeclineReason)}</span>
+                    <input name="reason" required bind:value=reason/>
+                </label>
+                <button type="submit">{move || i18n.t(Key::LeadsDecline)}</button>
+            </form>
+        </li>
+    }
+}
+
+#[component]
+pub fn NewLeadPage(me: Me) -> impl IntoView {
+    let _ = me;
+    let i18n = use_i18n();
+    let navigate = use_navigate();
+    let villages = Resource::new(|| (), |_| api::list_villages());
+    let channel = RwSignal::new(Channel::Hotline12309.as_str().to_string());
+    let detail = RwSignal::new(String::new());
+    let received_on = RwSignal::new(String::new());
+    let reporter = RwSignal::new(String::new());
+    let summary = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let id_number = RwSignal::new(String::new());
+    let village_id = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let groups = RwSignal::new(Vec::<PriorityGroup>::new());
+    let error = RwSignal::new(None::<String>);
+    let duplicates = RwSignal::new(Vec::<String>::new());
+
+    let save = Action::new(move |input: &NewLead| {
+        let input = input.clone();
+        let navigate = navigate.clone();
+        async move {
+            match api::create_lead(&input).await {
+                Ok(_) => navigate("/leads", Default::default()),
+                Err(e) => {
+                    duplicates.set(
+                        e.duplicates
+                            .iter()
+                            .map(|d| format!("{} · {}", d.person_name, d.label))
+                            .collect(),
+                    );
+                    error.set(Some(i18n.error_text(&e.code, &e.message)));
+                }
+            }
+        }
+    });
+    let build = move |confirm_duplicate: bool| {
+        let opt = |s: RwSignal<String>| Some(s.get_untracked()).filter(|v| !v.trim().is_empty());
+        NewLead {
+            channel: Channel::parse(&channel.get_untracked()).unwrap_or(Channel::Other),
+            channel_detail: opt(detail),
+            received_on: received_on.get_untracked(),
+            reporter: reporter.get_untracked(),
+            summary: summary.get_untracked(),
+            people: vec![PersonInput {
+                name: name.get_untracked(),
+                id_number: opt(id_number),
+                village_id: village_id.get_untracked().parse().unwrap_or(0),
+                phone: opt(phone),
+                priority_groups: groups.get_untracked(),
+            }],
+            confirm_duplicate,
+        }
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        // The same check digit rule the server applies, before anything is sent.
+        let id = id_number.get_untracked();
+        if !id.trim().is_empty() {
+            if let Err(e) = domain::idcard::ResidentId::parse(&id) {
+                let code = match e {
+                    domain::idcard::ResidentIdError::Format => "id_number_format",
+                    domain::idcard::ResidentIdError::Checksum => "id_number_checksum",
+                };
+                error.set(Some(i18n.error_text(code, "")));
+                return;
+            }
+        }
+        duplicates.set(Vec::new());
+        save.dispatch(build(false));
+    };
+
+    view! {
+        <section class="card">
+            <h1>{move || i18n.t(Key::LeadsNew)}</h1>
+            <form class="stack" on:submit=on_submit data-testid="new-lead">
+                <label>
+                    <span>{move || i18n.t(Key::LeadsChannel)}</span>
+                    <select name="channel" bind:value=channel>
+                        {Channel::ALL.iter().map(|c| view! { <option value=c.as_str()>{move || label(i18n, "channel", c.as_str())}</option> }).collect_view()}
+                    </select>
+                </label>
+                <Show when=move || channel.get() == Channel::InternalReferral.as_str()>
+                    <label>
+                        <span>{move || i18n.t(Key::LeadsDepartment)}</span>
+                        <input name="channel_detail" bind:value=detail/>
+                    </label>
+                </Show>
+                <label>
+                    <span>{move || i18n.t(Key::LeadsReceivedOn)}</span>
+                    <input name="received_on" type="date" required bind:value=received_on/>
+                </label>
+                <label>
+                    <span>{move || i18n.t(Key::LeadsReporter)}</span>
+                    <input name="reporter" required bind:value=reporter/>
+                </label>
+                <label>
+                    <span>{move || i18n.t(Key::LeadsSummary)}</span>
+                    <textarea name="summary" rows="4" required bind:value=summary></textarea>
+                </label>
+                <fieldset class="stack">
+                    <legend>{move || i18n.t(Key::LeadsPerson)}</legend>
+                    <label>
+                        <span>{move || i18n.t(Key::LeadsName)}</span>
+                        <input name="name" required bind:value=name/>
+                    </label>
+                    <label>
+                        <span>{move || i18n.t(Key::LeadsIdNumber)}</span>
+                        <input name="id_number" autocapitalize="characters" maxlength="18" bind:value=id_number/>
+                    </label>
+                    <label>
+                        <span>{move || i18n.t(Key::CaseVillage)}</span>
+                        <select name="village_id" required bind:value=village_id>
+                            <option value="">{move || i18n.t(Key::UsersChoose)}</option>
+                            <Transition>
+                                {move || Suspend::new(async move {
+                                    villages.await.unwrap_or_default().into_iter().map(|v| view! {
+                                        <option value=v.id.to_string()>{format!("{} · {}", v.township.name, v.name)}</option>
+                                    }).collect_view()
+                                })}
+                            </Transition>
+                        </select>
+                    </label>
+                    <label>
+                        <span>{move || i18n.t(Key::LeadsPhone)}</span>
+                        <input name="phone" type="tel" inputmode="tel" bind:value=phone/>
+                    </label>
+                    <div class="groups" role="group" aria-label=move || i18n.t(Key::LeadsGroups)>
+                        <span class="muted">{move || i18n.t(Key::LeadsGroups)}</span>
+                        {PriorityGroup::ALL.iter().map(|g| {
+                            let g = *g;
+                            view! {
+                                <label class="check">
+                                    <input type="checkbox" name="group" value=g.as_str()
+                                        prop:checked=move || groups.get().contains(&g)
+                                        on:change=move |ev| groups.update(|list| {
+                                            list.retain(|x| *x != g);
+                                            if event_target_checked(&ev) { list.push(g); }
+                                        })/>
+                                    <span>{move || label(i18n, "group", g.as_str())}</span>
+                                </label>
+                            }
+                        }).collect_view()}
+                    </div>
+                </fieldset>
+                <p class="error" role="alert">{move || error.get()}</p>
+                <Show when=move || !duplicates.get().is_empty()>
+                    <div class="duplicates" data-testid="duplicates">
+                        <p>{move || i18n.t(Key::LeadsDuplicate)}</p>
+                        <ul>{move || duplicates.get().into_iter().map(|d| view! { <li>{d}</li> }).collect_view()}</ul>
+                        <button type="button" on:click=move |_| { save.dispatch(build(true)); }>{move || i18n.t(Key::LeadsSaveAnyway)}</button>
+                    </div>
+                </Show>
+                <button type="submit" class="primary" disabled=move || save.pending().get()>{move || i18n.t(Key::LeadsSave)}</button>
+            </form>
+        </section>
+    }
+}

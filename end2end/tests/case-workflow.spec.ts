@@ -1,0 +1,80 @@
+import { test, expect, Browser } from '@playwright/test';
+import { logIn, watchConsole } from './helpers';
+
+/** Today's date in China time, as a date input wants it. */
+function todayInChina(): string {
+  return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+}
+
+async function phone(browser: Browser) {
+  const context = await browser.newContext({ ...test.info().project.use });
+  return context.newPage();
+}
+
+test('an officer logs a lead, accepts it and proposes aid; a supervisor approves; the timeline shows it all', async ({ page, browser }) => {
+  const problems = watchConsole(page);
+  await logIn(page, 'wang.fang');
+
+  // Log a lead.
+  await page.getByRole('link', { name: '线索' }).click();
+  await page.getByRole('link', { name: '登记线索' }).click();
+  const form = page.getByTestId('new-lead');
+  await form.locator('select[name=channel]').selectOption('hotline_12309');
+  await form.locator('input[name=received_on]').fill(todayInChina());
+  await form.locator('input[name=reporter]').fill('被害人母亲');
+  await form.locator('textarea[name=summary]').fill('未成年被害人受伤住院，家庭无力承担医疗费用。');
+  await form.locator('input[name=name]').fill('林小满');
+  // A wrong check digit is caught before anything is sent.
+  await form.locator('input[name=id_number]').fill('340422201506011231');
+  await form.locator('select[name=village_id]').selectOption({ label: '寿春镇 · 小甸村' });
+  await form.locator('input[value=minor]').check();
+  await form.getByRole('button', { name: '保存线索' }).click();
+  await expect(form.getByRole('alert')).toHaveText('身份证号校验位不正确');
+  await form.locator('input[name=id_number]').fill('');
+  await form.getByRole('button', { name: '保存线索' }).click();
+  await expect(page).toHaveURL(/\/leads$/);
+
+  // Accept it: a case opens.
+  const lead = page.locator('.lead-item', { hasText: '林*满' });
+  await expect(lead).toBeVisible();
+  await lead.getByRole('button', { name: '受理', exact: true }).click();
+  await expect(page).toHaveURL(/\/cases\/\d+$/);
+  const caseUrl = page.url();
+  await expect(page.getByTestId('case-state')).toHaveText('已受理');
+  const number = await page.getByTestId('case').locator('h1').textContent();
+  expect(number).toMatch(/^寿检司救受〔\d{4}〕\d+号$/);
+
+  // Investigate, then propose 20,000 yuan.
+  await page.getByRole('button', { name: '开始调查' }).click();
+  await expect(page.getByTestId('case-state')).toHaveText('调查中');
+  const propose = page.locator('form[data-action=propose]');
+  await propose.locator('textarea[name=comment]').fill('家庭因案陷入困难，建议救助两万元。');
+  await propose.locator('input[name=amount]').fill('-5');
+  await propose.getByRole('button', { name: '提出救助意见' }).click();
+  await expect(propose.getByRole('alert')).toHaveText('金额必须大于零');
+  await propose.locator('input[name=amount]').fill('20000');
+  await propose.getByRole('button', { name: '提出救助意见' }).click();
+  await expect(page.getByTestId('case-state')).toHaveText('待审批');
+  await expect(page.getByTestId('proposal')).toContainText('20,000.00 元');
+  expect(problems).toEqual([]);
+
+  // A supervisor finds it in the inbox and approves it.
+  const boss = await phone(browser);
+  await logIn(boss, 'zhang.jian');
+  await boss.getByRole('link', { name: '审批' }).click();
+  await boss.getByTestId('case-list').getByText(number!).click();
+  const approve = boss.locator('form[data-action=approve]');
+  await approve.locator('textarea[name=comment]').fill('同意救助。');
+  await approve.getByRole('button', { name: '批准' }).click();
+  await expect(boss.getByTestId('case-state')).toHaveText('已批准');
+
+  // Back on the officer's phone: the whole timeline.
+  await page.goto(caseUrl);
+  const timeline = page.getByTestId('timeline').locator('li');
+  await expect(timeline).toHaveCount(4);
+  await expect(timeline.nth(0)).toContainText('受理');
+  await expect(timeline.nth(2)).toContainText('提出救助意见');
+  await expect(timeline.nth(3)).toContainText('批准');
+  await expect(timeline.nth(3)).toContainText('同意救助。');
+  await page.screenshot({ path: 'out/case-approved.png', fullPage: true });
+});
