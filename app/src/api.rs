@@ -246,6 +246,16 @@ pub fn transition_case(
     )
 }
 
+pub fn confirm_green_channel(
+    id: i64,
+) -> impl std::future::Future<Output = Result<CaseDetail, ApiError>> + Send {
+    request(
+        Method::Post,
+        format!("/api/v1/cases/{id}/green-channel/confirm"),
+        None,
+    )
+}
+
 pub fn list_leads(
     status: &str,
 ) -> impl std::future::Future<Output = Result<Vec<LeadView>, ApiError>> + Send {

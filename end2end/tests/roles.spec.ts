@@ -90,3 +90,18 @@ test('the admin adds a village committee account on a phone, which can then log 
   await expect(phone.getByTestId('scope')).toHaveText('所属村：老庙村');
   await other.close();
 });
+
+test.describe('on a wide screen', () => {
+  test.use({ viewport: { width: 1280, height: 800 }, isMobile: false, hasTouch: false });
+
+  test('the navigation is a side bar', async ({ page }) => {
+    const problems = watchConsole(page);
+    await logIn(page, 'zhang.jian');
+    const box = await page.getByRole('navigation').boundingBox();
+    expect(box!.x).toBe(0);
+    expect(box!.width).toBeLessThan(260);
+    expect(box!.height).toBeGreaterThan(700);
+    await expect(page.getByRole('link', { name: '审批' })).toBeVisible();
+    expect(problems).toEqual([]);
+  });
+});

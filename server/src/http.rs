@@ -95,6 +95,7 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::list_cases))
         .routes(routes!(cases::get_case))
         .routes(routes!(cases::transition_case))
+        .routes(routes!(cases::confirm_green_channel))
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .split_for_parts()

@@ -270,7 +270,10 @@ pub struct CaseSummary {
     pub village: NamedRef,
     pub officer: NamedRef,
     pub priority_groups: Vec<PriorityGroup>,
+    /// The officer asked for the green channel.
     pub green_channel: bool,
+    /// A supervisor confirmed it.
+    pub green_channel_confirmed: bool,
     /// UTC ms by which a green-channel case should be paid.
     pub green_channel_deadline: Option<i64>,
     pub proposed_amount_fen: Option<i64>,
@@ -316,7 +319,10 @@ pub struct CaseDetail {
     pub village: NamedRef,
     pub officer: NamedRef,
     pub green_channel: bool,
+    pub green_channel_confirmed: bool,
     pub green_channel_deadline: Option<i64>,
+    /// A supervisor may confirm the green channel now.
+    pub can_confirm_green_channel: bool,
     pub proposed_amount_fen: Option<i64>,
     pub proposal_reasoning: Option<String>,
     pub approved_amount_fen: Option<i64>,

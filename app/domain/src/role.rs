@@ -60,6 +60,7 @@ impl Role {
             ReadReferenceData => true,
             ReadCases => matches!(self, Role::Officer | Role::Supervisor),
             LogLeads => self == Role::Officer,
+            ConfirmGreenChannel => self == Role::Supervisor,
         }
     }
 }
@@ -95,6 +96,8 @@ pub enum Permission {
     ReadCases,
     /// Log, accept and decline leads.
     LogLeads,
+    /// Confirm an officer's request for the green channel.
+    ConfirmGreenChannel,
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ pub fn GroupBadges(groups: Vec<PriorityGroup>) -> impl IntoView {
 /// `now` is the browser's clock, 0 until the page is hydrated (the server
 /// renders no countdown, so hydration finds the same text).
 #[component]
-pub fn GreenChannel(deadline: Option<i64>, now: RwSignal<i64>) -> impl IntoView {
+pub fn GreenChannel(deadline: Option<i64>, confirmed: bool, now: RwSignal<i64>) -> impl IntoView {
     let i18n = use_i18n();
     let overdue = move || deadline.is_some_and(|d| now.get() > 0 && d < now.get());
     let clock = move || match (deadline, now.get()) {
@@ -59,6 +59,7 @@ pub fn GreenChannel(deadline: Option<i64>, now: RwSignal<i64>) -> impl IntoView 
     view! {
         <span class="badge green" class:overdue=overdue>
             {move || i18n.t(Key::CasesGreenChannel)}
+            {(!confirmed).then(|| view! { " (" {move || i18n.t(Key::CasesGreenChannelUnconfirmed)} ")" })}
             {clock}
         </span>
     }

@@ -54,7 +54,8 @@ where
                 <h1>{d.number.clone()}</h1>
                 <span data-testid="case-state"><StateBadge state=d.state/></span>
             </div>
-            {d.green_channel.then(|| view! { <GreenChannel deadline=d.green_channel_deadline now/> })}
+            {d.green_channel.then(|| view! { <GreenChannel deadline=d.green_channel_deadline confirmed=d.green_channel_confirmed now/> })}
+            {d.can_confirm_green_channel.then(|| view! { <ConfirmGreenChannel case_id=d.id on_change/> })}
             <dl class="facts">
                 <dt>{move || i18n.t(Key::CaseChannel)}</dt><dd>{move || label(i18n, "channel", channel)}</dd>
                 <dt>{move || i18n.t(Key::CaseVillage)}</dt><dd>{d.village.name.clone()}</dd>
@@ -110,6 +111,27 @@ where
                 }).collect_view()}
             </ol>
         </section>
+    }
+}
+
+#[component]
+fn ConfirmGreenChannel<F>(case_id: i64, on_change: F) -> impl IntoView
+where
+    F: Fn() + Copy + Send + Sync + 'static,
+{
+    let i18n = use_i18n();
+    let error = RwSignal::new(None::<String>);
+    let confirm = Action::new(move |_: &()| async move {
+        match api::confirm_green_channel(case_id).await {
+            Ok(_) => on_change(),
+            Err(e) => error.set(Some(i18n.error_text(&e.code, &e.message))),
+        }
+    });
+    view! {
+        <div class="confirm-green">
+            <button type="button" class="primary" on:click=move |_| { confirm.dispatch(()); }>{move || i18n.t(Key::CaseConfirmGreenChannel)}</button>
+            <p class="error" role="alert">{move || error.get()}</p>
+        </div>
     }
 }
 

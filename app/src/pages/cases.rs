@@ -82,7 +82,7 @@ pub fn CasesPage(me: Me) -> impl IntoView {
                                             <div>{c.applicant_name.clone()}" · "{c.village.name.clone()}" · "{c.officer.name.clone()}</div>
                                             <div class="badges">
                                                 <GroupBadges groups=c.priority_groups.clone()/>
-                                                {c.green_channel.then(|| view! { <GreenChannel deadline=c.green_channel_deadline now/> })}
+                                                {c.green_channel.then(|| view! { <GreenChannel deadline=c.green_channel_deadline confirmed=c.green_channel_confirmed now/> })}
                                                 {c.proposed_amount_fen.map(|f| view! { <span class="amount">{move || yuan(i18n, f)}</span> })}
                                             </div>
                                         </A>

@@ -171,3 +171,21 @@ pub async fn transition_case(
         cases::transition(&state.db, &actor, id, input).await?,
     ))
 }
+
+/// A supervisor confirms the green channel the officer asked for.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/green-channel/confirm", tag = "cases", params(("id" = i64, Path)),
+    responses(
+        (status = 200, body = CaseDetail),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "Not asked for, already confirmed, or the case is over", body = ErrorBody),
+    ),
+    security(("session" = [])))]
+pub async fn confirm_green_channel(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+) -> ApiResult<AppJson<CaseDetail>> {
+    Ok(AppJson(
+        cases::confirm_green_channel(&state.db, &actor, id).await?,
+    ))
+}

@@ -530,7 +530,12 @@ pub async fn get_case(db: &Db, actor: &Actor, id: i64) -> ServiceResult<CaseDeta
             name: row.officer_name,
         },
         green_channel: row.green_channel,
+        green_channel_confirmed: row.green_channel_confirmed,
         green_channel_deadline: row.green_channel_deadline,
+        can_confirm_green_channel: actor.role.can(Permission::ConfirmGreenChannel)
+            && row.green_channel
+            && !row.green_channel_confirmed
+            && !current.is_final(),
         proposed_amount_fen: row.proposed_amount_fen,
         proposal_reasoning: row.proposal_reasoning,
         approved_amount_fen: row.approved_amount_fen,
@@ -636,6 +641,7 @@ fn summary(row: CaseRow) -> ServiceResult<CaseSummary> {
         },
         priority_groups: groups_from_text(&row.applicant_groups),
         green_channel: row.green_channel,
+        green_channel_confirmed: row.green_channel_confirmed,
         green_channel_deadline: row.green_channel_deadline,
         proposed_amount_fen: row.proposed_amount_fen,
         accepted_at: row.accepted_at,
@@ -752,6 +758,54 @@ pub async fn transition(
             action: "case.transition",
             before: Some(json!({ "state": from.as_str(), "proposed_amount_fen": row.proposed_amount_fen, "approved_amount_fen": row.approved_amount_fen })),
             after: Some(json!({ "state": to.as_str(), "action": input.action.as_str(), "proposed_amount_fen": amount.or(row.proposed_amount_fen), "approved_amount_fen": approved.or(row.approved_amount_fen) })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get_case(db, actor, id).await
+}
+
+/// A supervisor confirms the green channel an officer asked for at acceptance.
+#[tracing::instrument(skip_all, fields(case_id = id))]
+pub async fn confirm_green_channel(db: &Db, actor: &Actor, id: i64) -> ServiceResult<CaseDetail> {
+    actor.require(Permission::ConfirmGreenChannel)?;
+    let mut tx = db.begin().await?;
+    let row = store::find_case_tx(&mut tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let current = state(&row.state)?;
+    if current.is_final() || !store::confirm_green_channel(&mut tx, id, now_ms()).await? {
+        return Err(ServiceError::Conflict {
+            code: "green_channel_not_requested",
+            message:
+                "the green channel was not asked for, is already confirmed, or the case is over"
+                    .into(),
+        });
+    }
+    store::insert_event(
+        &mut tx,
+        &NewEvent {
+            case_id: id,
+            at: now_ms(),
+            actor_id: actor.user_id,
+            action: "confirm_green_channel",
+            from_state: Some(current.as_str()),
+            to_state: current.as_str(),
+            amount_fen: None,
+            comment: None,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        Some(actor),
+        Change {
+            entity_type: "case",
+            entity_id: id.to_string(),
+            case_id: Some(id),
+            action: "case.green_channel_confirmed",
+            before: Some(json!({ "green_channel_confirmed": false })),
+            after: Some(json!({ "green_channel_confirmed": true })),
         },
     )
     .await?;

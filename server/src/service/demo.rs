@@ -187,6 +187,26 @@ struct DemoCase {
 
 const DEMO_CASES: &[DemoCase] = &[
     DemoCase {
+        officer: "chen.ming",
+        channel: Channel::LettersVisits,
+        detail: None,
+        summary: "未成年被害人遭校园欺凌致伤，监护人无力负担治疗费用，已批准待发放。",
+        applicant: (
+            "杨乐乐",
+            "34042220130822155",
+            "正阳村",
+            &[PriorityGroup::Minor],
+        ),
+        agent: Some(("杨红梅", "34042219880514266", "母亲")),
+        green_channel: false,
+        steps: &[
+            CaseAction::StartInvestigation,
+            CaseAction::Propose,
+            CaseAction::Approve,
+        ],
+        lead_only: None,
+    },
+    DemoCase {
         officer: "wang.fang",
         channel: Channel::CaseScreening,
         detail: None,

@@ -77,6 +77,7 @@ pub struct CaseRow {
     pub officer_id: i64,
     pub officer_name: String,
     pub green_channel: bool,
+    pub green_channel_confirmed: bool,
     pub green_channel_deadline: Option<i64>,
     pub proposed_amount_fen: Option<i64>,
     pub proposal_reasoning: Option<String>,
@@ -152,7 +153,7 @@ const PERSON_SELECT: &str = "SELECT p.id, p.name, p.id_number, p.village_id, v.n
 const CASE_SELECT: &str = "SELECT c.id, c.number, c.state, c.lead_id, l.channel, l.summary, \
      c.applicant_id, p.name AS applicant_name, p.priority_groups AS applicant_groups, \
      c.agent_id, c.agent_relationship, c.criminal_case_ref, c.village_id, v.name AS village_name, \
-     c.officer_id, u.display_name AS officer_name, c.green_channel, c.green_channel_deadline, \
+     c.officer_id, u.display_name AS officer_name, c.green_channel, c.green_channel_confirmed, c.green_channel_deadline, \
      c.proposed_amount_fen, c.proposal_reasoning, c.approved_amount_fen, c.accepted_at, c.updated_at \
      FROM cases c JOIN leads l ON l.id = c.lead_id JOIN people p ON p.id = c.applicant_id \
      JOIN villages v ON v.id = c.village_id JOIN users u ON u.id = c.officer_id";
@@ -360,6 +361,14 @@ pub async fn update_state(
         .execute(conn)
         .await
         .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Confirms a requested green channel; false when it was not requested or already confirmed.
+pub async fn confirm_green_channel(tx: &mut Tx, id: i64, now: i64) -> StorageResult<bool> {
+    let sql = "UPDATE cases SET green_channel_confirmed = TRUE, updated_at = $1 \
+               WHERE id = $2 AND green_channel AND NOT green_channel_confirmed";
+    let n = on_tx!(tx, conn => sqlx::query(sql).bind(now).bind(id).execute(conn).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
 

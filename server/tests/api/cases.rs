@@ -601,17 +601,8 @@ async fn the_case_list_filters_and_pages() {
         };
         let all = get("").await;
         let total = all["total"].as_i64().unwrap();
-        assert_eq!(total, 8, "the demo has eight cases");
-        for state in [
-            "accepted",
-            "investigating",
-            "proposed",
-            "refused",
-            "paying",
-            "following_up",
-            "closed",
-            "withdrawn",
-        ] {
+        assert_eq!(total, 9, "the demo has nine cases");
+        for state in CaseState::ALL.iter().map(|s| s.as_str()) {
             let url = app.url(&format!("/api/v1/cases?state={state}"));
             let page = json_body(officer.get(url).send().await.unwrap()).await;
             assert!(
@@ -657,4 +648,101 @@ async fn the_case_list_filters_and_pages() {
         app
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_supervisor_confirms_the_green_channel_and_the_inbox_puts_it_first() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let supervisor = app.client_for("zhang.jian").await;
+        let village = village_id(&app, &officer, "城东村").await;
+        let plain = new_case(&app, &officer, 501).await;
+        let lead = json_body(
+            post(
+                &officer,
+                app.url("/api/v1/leads"),
+                lead_body(village, "急需", &id_number(502)),
+            )
+            .await,
+        )
+        .await;
+        let green = json_body(
+            post(
+                &officer,
+                app.url(&format!("/api/v1/leads/{}/accept", lead["id"])),
+                json!({ "green_channel": true }),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(green["green_channel"], true);
+        assert_eq!(green["green_channel_confirmed"], false);
+        let deadline = green["green_channel_deadline"].as_i64().unwrap();
+        let accepted = green["accepted_at"].as_i64().unwrap();
+        assert_eq!(
+            deadline - accepted,
+            48 * 3600 * 1000,
+            "48 hours from acceptance by default"
+        );
+        let (green_id, plain_id) = (green["id"].as_i64().unwrap(), plain["id"].as_i64().unwrap());
+
+        assert_error(
+            confirm(&app, &officer, green_id).await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        )
+        .await;
+        let seen = json_body(
+            supervisor
+                .get(app.url(&format!("/api/v1/cases/{green_id}")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(seen["can_confirm_green_channel"], true);
+        let confirmed = json_body(confirm(&app, &supervisor, green_id).await).await;
+        assert_eq!(confirmed["green_channel_confirmed"], true);
+        assert_eq!(confirmed["can_confirm_green_channel"], false);
+        assert_eq!(
+            confirmed["timeline"].as_array().unwrap().last().unwrap()["action"],
+            "confirm_green_channel"
+        );
+        assert_error(
+            confirm(&app, &supervisor, green_id).await,
+            StatusCode::CONFLICT,
+            "green_channel_not_requested",
+        )
+        .await;
+        assert_error(
+            confirm(&app, &supervisor, plain_id).await,
+            StatusCode::CONFLICT,
+            "green_channel_not_requested",
+        )
+        .await;
+
+        // Both proposed; the inbox shows the green-channel case first even though it was proposed earlier.
+        drive_to(&app, &officer, &supervisor, green_id, CaseState::Proposed).await;
+        drive_to(&app, &officer, &supervisor, plain_id, CaseState::Proposed).await;
+        let inbox = json_body(
+            supervisor
+                .get(app.url("/api/v1/cases?state=proposed"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(inbox["items"][0]["id"], green_id);
+        app
+    })
+    .await;
+}
+
+async fn confirm(app: &TestApp, client: &Client, id: i64) -> reqwest::Response {
+    client
+        .post(app.url(&format!("/api/v1/cases/{id}/green-channel/confirm")))
+        .send()
+        .await
+        .unwrap()
 }
