@@ -1,4 +1,5 @@
 //! Pieces shared by several pages.
 
+pub mod fields;
 pub mod labels;
 pub mod layout;

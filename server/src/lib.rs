@@ -3,6 +3,8 @@
 //! Layers, outermost first: `http` (status codes and JSON shapes) calls
 //! `service` (rules, permissions, audit) which calls `storage` (all SQL).
 
+#![recursion_limit = "512"]
+
 pub mod cli;
 pub mod config;
 pub mod http;

@@ -7,6 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use crate::api;
+use crate::components::fields::VillageSelect;
 use crate::components::labels::{label, GroupBadges};
 use crate::i18n::{use_i18n, Key};
 
@@ -111,7 +112,6 @@ pub fn NewLeadPage(me: Me) -> impl IntoView {
     let _ = me;
     let i18n = use_i18n();
     let navigate = use_navigate();
-    let villages = Resource::new(|| (), |_| api::list_villages());
     let channel = RwSignal::new(Channel::Hotline12309.as_str().to_string());
     let detail = RwSignal::new(String::new());
     let received_on = RwSignal::new(String::new());
@@ -219,16 +219,7 @@ pub fn NewLeadPage(me: Me) -> impl IntoView {
                     </label>
                     <label>
                         <span>{move || i18n.t(Key::CaseVillage)}</span>
-                        <select name="village_id" required bind:value=village_id>
-                            <option value="">{move || i18n.t(Key::UsersChoose)}</option>
-                            <Transition>
-                                {move || Suspend::new(async move {
-                                    villages.await.unwrap_or_default().into_iter().map(|v| view! {
-                                        <option value=v.id.to_string()>{format!("{} · {}", v.township.name, v.name)}</option>
-                                    }).collect_view()
-                                })}
-                            </Transition>
-                        </select>
+                        <VillageSelect value=village_id/>
                     </label>
                     <label>
                         <span>{move || i18n.t(Key::LeadsPhone)}</span>

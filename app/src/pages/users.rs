@@ -5,6 +5,7 @@ use domain::{validate_password, Role};
 use leptos::prelude::*;
 
 use crate::api;
+use crate::components::fields::VillageSelect;
 use crate::components::layout::role_key;
 use crate::i18n::{use_i18n, Key};
 
@@ -140,7 +141,6 @@ where
     R: Fn() + Copy + Send + Sync + 'static,
 {
     let i18n = use_i18n();
-    let villages = Resource::new(|| (), |_| api::list_villages());
     let agencies = Resource::new(|| (), |_| api::list_agencies());
     let username = RwSignal::new(String::new());
     let display_name = RwSignal::new(String::new());
@@ -219,16 +219,7 @@ where
                 <Show when=move || selected_role() == Role::VillageCommittee>
                     <label>
                         <span>{move || i18n.t(Key::UsersVillage)}</span>
-                        <select name="village_id" bind:value=village_id required>
-                            <option value="">{move || i18n.t(Key::UsersChoose)}</option>
-                            <Transition>
-                                {move || Suspend::new(async move {
-                                    villages.await.unwrap_or_default().into_iter().map(|v| view! {
-                                        <option value=v.id.to_string()>{format!("{} · {}", v.township.name, v.name)}</option>
-                                    }).collect_view()
-                                })}
-                            </Transition>
-                        </select>
+                        <VillageSelect value=village_id/>
                     </label>
                 </Show>
                 <Show when=move || selected_role() == Role::Partner>

@@ -17,7 +17,8 @@ use super::audit::{self, Change};
 use super::{Actor, ServiceError, ServiceResult};
 use crate::config::AppConfig;
 use crate::storage::cases::{
-    self as store, CaseFilter, CaseRow, NewCaseRow, NewEvent, NewLeadRow, NewPerson, PersonRow,
+    self as store, CaseFilter, CaseRow, LeadRow, NewCaseRow, NewEvent, NewLeadRow, NewPerson,
+    PersonRow,
 };
 use crate::storage::{self, now_ms, Db, Tx};
 
@@ -255,14 +256,7 @@ impl From<ServiceError> for LeadError {
     }
 }
 
-pub async fn get_lead(db: &Db, actor: &Actor, id: i64) -> ServiceResult<LeadView> {
-    actor.require(Permission::ReadCases)?;
-    let row = store::find_lead(db, id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let people = store::lead_people(db, id).await?;
-    // The person who logged the lead, and supervisors, see it in full.
-    let full = actor.role == Role::Supervisor || actor.user_id == row.created_by;
+fn lead_view(row: LeadRow, people: Vec<PersonView>) -> ServiceResult<LeadView> {
     Ok(LeadView {
         id: row.id,
         channel: channel(&row.channel)?,
@@ -273,13 +267,27 @@ pub async fn get_lead(db: &Db, actor: &Actor, id: i64) -> ServiceResult<LeadView
         status: row.status,
         decline_reason: row.decline_reason,
         case_id: row.case_id,
-        people: people.into_iter().map(|p| person_view(p, full)).collect(),
+        people,
         created_by: NamedRef {
             id: row.created_by,
             name: row.created_by_name,
         },
         created_at: row.created_at,
     })
+}
+
+pub async fn get_lead(db: &Db, actor: &Actor, id: i64) -> ServiceResult<LeadView> {
+    actor.require(Permission::ReadCases)?;
+    let row = store::find_lead(db, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let people = store::lead_people(db, id).await?;
+    // The person who logged the lead, and supervisors, see it in full.
+    let full = actor.role == Role::Supervisor || actor.user_id == row.created_by;
+    lead_view(
+        row,
+        people.into_iter().map(|p| person_view(p, full)).collect(),
+    )
 }
 
 pub async fn list_leads(
@@ -301,30 +309,15 @@ pub async fn list_leads(
     let mut leads = Vec::with_capacity(rows.len());
     for row in rows {
         let people = store::lead_people(db, row.id).await?;
-        leads.push(LeadView {
-            id: row.id,
-            channel: channel(&row.channel)?,
-            channel_detail: row.channel_detail,
-            received_on: row.received_on,
-            reporter: row.reporter,
-            summary: row.summary,
-            status: row.status,
-            decline_reason: row.decline_reason,
-            case_id: row.case_id,
-            // Lists show names and numbers masked for everyone.
-            people: people
-                .into_iter()
-                .map(|p| PersonView {
-                    name: mask_name(&p.name),
-                    ..person_view(p, false)
-                })
-                .collect(),
-            created_by: NamedRef {
-                id: row.created_by,
-                name: row.created_by_name,
-            },
-            created_at: row.created_at,
-        });
+        // Lists show names and numbers masked for everyone.
+        let masked = people
+            .into_iter()
+            .map(|p| PersonView {
+                name: mask_name(&p.name),
+                ..person_view(p, false)
+            })
+            .collect();
+        leads.push(lead_view(row, masked)?);
     }
     Ok(leads)
 }

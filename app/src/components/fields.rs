@@ -1,0 +1,25 @@
+//! Form fields used by several forms.
+
+use leptos::prelude::*;
+
+use crate::api;
+use crate::i18n::{use_i18n, Key};
+
+/// A required choice of village ("township · village"), bound to `value` (the id as text).
+#[component]
+pub fn VillageSelect(value: RwSignal<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let villages = Resource::new(|| (), |_| api::list_villages());
+    view! {
+        <select name="village_id" required bind:value=value>
+            <option value="">{move || i18n.t(Key::UsersChoose)}</option>
+            <Transition>
+                {move || Suspend::new(async move {
+                    villages.await.unwrap_or_default().into_iter().map(|v| view! {
+                        <option value=v.id.to_string()>{format!("{} · {}", v.township.name, v.name)}</option>
+                    }).collect_view()
+                })}
+            </Transition>
+        </select>
+    }
+}
