@@ -111,6 +111,9 @@ pub async fn login(db: &Db, username: &str, password: &str) -> ServiceResult<New
         }
     };
     storage::throttle::clear(db, &key).await?;
+    // Expired sessions are already refused; sweeping them at login keeps the table small
+    // without a background job (which several instances would all run).
+    storage::sessions::delete_expired(db, now).await?;
     let token = new_token();
     storage::sessions::insert(db, &hash_token(&token), user.id, now, now + SESSION_TTL_MS).await?;
     let me = me(db, user.id).await?;
