@@ -60,9 +60,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/") view=|| view! { <Authenticated page=|me| view! { <HomePage me/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/cases") view=|| view! { <Authenticated page=|me| view! { <CasesPage me/> }.into_any()/> } ssr=SsrMode::Async/>
-                <Route path=path!("/cases/:id") view=|| view! { <Authenticated page=|me| view! { <CasePage me/> }.into_any()/> } ssr=SsrMode::Async/>
-                <Route path=path!("/leads") view=|| view! { <Authenticated page=|me| view! { <LeadsPage me/> }.into_any()/> } ssr=SsrMode::Async/>
-                <Route path=path!("/leads/new") view=|| view! { <Authenticated page=|me| view! { <NewLeadPage me/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/cases/:id") view=|| view! { <Authenticated page=|_| view! { <CasePage/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/leads") view=|| view! { <Authenticated page=|_| view! { <LeadsPage/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/leads/new") view=|| view! { <Authenticated page=|_| view! { <NewLeadPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=|| view! { <Authenticated page=|me| view! { <UsersPage me/> }.into_any()/> } ssr=SsrMode::Async/>
             </Routes>
         </Router>

@@ -1,6 +1,6 @@
 //! One case: the people, the proposal, what the viewer can do now, and the whole timeline.
 
-use domain::api::{CaseDetail, Me, PersonView, TransitionRequest};
+use domain::api::{CaseDetail, PersonView, TransitionRequest};
 use domain::case::CaseAction;
 use domain::date::format_china_datetime;
 use domain::Fen;
@@ -13,8 +13,7 @@ use crate::i18n::{use_i18n, Key};
 use crate::pages::cases::js_now;
 
 #[component]
-pub fn CasePage(me: Me) -> impl IntoView {
-    let _ = me;
+pub fn CasePage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let id = move || {

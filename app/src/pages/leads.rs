@@ -1,6 +1,6 @@
 //! Aid leads: the open ones with accept and decline, and the form to log a new one.
 
-use domain::api::{AcceptLead, DeclineLead, LeadView, Me, NewLead, PersonInput};
+use domain::api::{AcceptLead, DeclineLead, LeadView, NewLead, PersonInput};
 use domain::case::{Channel, PriorityGroup};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -12,8 +12,7 @@ use crate::components::labels::{label, GroupBadges};
 use crate::i18n::{use_i18n, Key};
 
 #[component]
-pub fn LeadsPage(me: Me) -> impl IntoView {
-    let _ = me;
+pub fn LeadsPage() -> impl IntoView {
     let i18n = use_i18n();
     let leads = Resource::new(|| (), |_| api::list_leads("open"));
     view! {
@@ -108,8 +107,7 @@ where
 }
 
 #[component]
-pub fn NewLeadPage(me: Me) -> impl IntoView {
-    let _ = me;
+pub fn NewLeadPage() -> impl IntoView {
     let i18n = use_i18n();
     let navigate = use_navigate();
     let channel = RwSignal::new(Channel::Hotline12309.as_str().to_string());
