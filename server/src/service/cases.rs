@@ -111,12 +111,9 @@ pub async fn create_lead(db: &Db, actor: &Actor, input: NewLead) -> Result<LeadV
         .collect::<ServiceResult<Vec<_>>>()?;
 
     let now = now_ms();
-    let mut tx = db.begin().await.map_err(ServiceError::from)?;
+    let mut tx = db.begin().await?;
     for person in &people {
-        if !storage::places::village_exists(&mut tx, person.village_id)
-            .await
-            .map_err(ServiceError::from)?
-        {
+        if !storage::places::village_exists(&mut tx, person.village_id).await? {
             return Err(invalid("village_id", "unknown_village", "no such village").into());
         }
     }
@@ -129,8 +126,7 @@ pub async fn create_lead(db: &Db, actor: &Actor, input: NewLead) -> Result<LeadV
                 &person.name,
                 person.village_id,
             )
-            .await
-            .map_err(ServiceError::from)?
+            .await?
             {
                 hits.push(DuplicateHit {
                     person_name: row.person_name,
@@ -157,8 +153,7 @@ pub async fn create_lead(db: &Db, actor: &Actor, input: NewLead) -> Result<LeadV
             now,
         },
     )
-    .await
-    .map_err(ServiceError::from)?;
+    .await?;
     for (position, person) in people.iter().enumerate() {
         let person_id = store::insert_person(
             &mut tx,
@@ -171,11 +166,8 @@ pub async fn create_lead(db: &Db, actor: &Actor, input: NewLead) -> Result<LeadV
                 now,
             },
         )
-        .await
-        .map_err(ServiceError::from)?;
-        store::link_lead_person(&mut tx, lead_id, person_id, position as i64)
-            .await
-            .map_err(ServiceError::from)?;
+        .await?;
+        store::link_lead_person(&mut tx, lead_id, person_id, position as i64).await?;
     }
     audit::record(
         &mut tx,
@@ -190,7 +182,7 @@ pub async fn create_lead(db: &Db, actor: &Actor, input: NewLead) -> Result<LeadV
         },
     )
     .await?;
-    tx.commit().await.map_err(ServiceError::from)?;
+    tx.commit().await?;
     Ok(get_lead(db, actor, lead_id).await?)
 }
 
@@ -248,6 +240,12 @@ fn check_person(input: &PersonInput) -> ServiceResult<CheckedPerson> {
 pub enum LeadError {
     Service(ServiceError),
     PossibleDuplicate(Vec<DuplicateHit>),
+}
+
+impl From<sqlx::Error> for LeadError {
+    fn from(e: sqlx::Error) -> Self {
+        LeadError::Service(e.into())
+    }
 }
 
 impl From<ServiceError> for LeadError {
