@@ -37,10 +37,12 @@ test('an officer logs a lead, accepts it and proposes aid; a supervisor approves
   // Accept it: a case opens.
   const lead = page.locator('.lead-item', { hasText: '林*满' });
   await expect(lead).toBeVisible();
+  await lead.locator('input[name=criminal_case_ref]').fill('寿公刑〔2026〕88号');
   await lead.getByRole('button', { name: '受理', exact: true }).click();
   await expect(page).toHaveURL(/\/cases\/\d+$/);
   const caseUrl = page.url();
   await expect(page.getByTestId('case-state')).toHaveText('已受理');
+  await expect(page.getByTestId('case')).toContainText('寿公刑〔2026〕88号');
   const number = await page.getByTestId('case').locator('h1').textContent();
   expect(number).toMatch(/^寿检司救受〔\d{4}〕\d+号$/);
 
@@ -77,4 +79,22 @@ test('an officer logs a lead, accepts it and proposes aid; a supervisor approves
   await expect(timeline.nth(3)).toContainText('批准');
   await expect(timeline.nth(3)).toContainText('同意救助。');
   await page.screenshot({ path: 'out/case-approved.png', fullPage: true });
+});
+
+test('the case list filters by priority group and village', async ({ page }) => {
+  const problems = watchConsole(page);
+  await logIn(page, 'zhang.jian');
+  await page.getByRole('link', { name: '审批' }).click();
+  const list = page.getByTestId('case-list');
+  await page.locator('select[name=state]').selectOption('');
+  // The demo's nine cases at least (other tests in this run add more).
+  await expect.poll(() => list.locator('li').count()).toBeGreaterThanOrEqual(9);
+  await page.locator('select[name=priority_group]').selectOption('veteran');
+  await expect(list.locator('li')).toHaveCount(1);
+  await expect(list).toContainText('南关村');
+  await page.locator('select[name=priority_group]').selectOption('');
+  await page.locator('select[name=village_id]').selectOption({ label: '寿春镇 · 小甸村' });
+  await expect(list.locator('li', { hasNotText: '小甸村' })).toHaveCount(0);
+  await expect(list.locator('li').first()).toContainText('小甸村');
+  expect(problems).toEqual([]);
 });

@@ -5,14 +5,15 @@ use leptos::prelude::*;
 use crate::api;
 use crate::i18n::{use_i18n, Key};
 
-/// A required choice of village ("township · village"), bound to `value` (the id as text).
+/// A choice of village ("township · village"), bound to `value` (the id as text).
+/// Required unless `any` is set, in which case the empty choice means "any village".
 #[component]
-pub fn VillageSelect(value: RwSignal<String>) -> impl IntoView {
+pub fn VillageSelect(value: RwSignal<String>, #[prop(optional)] any: bool) -> impl IntoView {
     let i18n = use_i18n();
     let villages = Resource::new(|| (), |_| api::list_villages());
     view! {
-        <select name="village_id" required bind:value=value>
-            <option value="">{move || i18n.t(Key::UsersChoose)}</option>
+        <select name="village_id" required=!any bind:value=value aria-label=move || i18n.t(Key::CaseVillage)>
+            <option value="">{move || if any { i18n.t(Key::CasesAnyVillage) } else { i18n.t(Key::UsersChoose) }}</option>
             <Transition>
                 {move || Suspend::new(async move {
                     villages.await.unwrap_or_default().into_iter().map(|v| view! {

@@ -1,12 +1,13 @@
 //! The case list: an officer's own cases, a supervisor's approval inbox, search and filters.
 
 use domain::api::Me;
-use domain::case::CaseState;
+use domain::case::{CaseState, Channel, PriorityGroup};
 use domain::Role;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api;
+use crate::components::fields::VillageSelect;
 use crate::components::labels::{encode, label, yuan, GreenChannel, GroupBadges, StateBadge};
 use crate::i18n::{use_i18n, Key};
 
@@ -23,10 +24,32 @@ pub fn CasesPage(me: Me) -> impl IntoView {
     let mine = RwSignal::new(!supervisor);
     let text = RwSignal::new(String::new());
     let page = RwSignal::new(1i64);
+    let channel = RwSignal::new(String::new());
+    let group = RwSignal::new(String::new());
+    let village = RwSignal::new(String::new());
     let cases = Resource::new(
-        move || (state.get(), mine.get(), text.get(), page.get()),
-        |(state, mine, text, page)| {
+        move || {
+            (
+                state.get(),
+                mine.get(),
+                text.get(),
+                page.get(),
+                channel.get(),
+                group.get(),
+                village.get(),
+            )
+        },
+        |(state, mine, text, page, channel, group, village)| {
             let mut query = format!("page={page}&per_page=20");
+            for (name, value) in [
+                ("channel", &channel),
+                ("priority_group", &group),
+                ("village_id", &village),
+            ] {
+                if !value.is_empty() {
+                    query.push_str(&format!("&{name}={}", encode(value)));
+                }
+            }
             if !state.is_empty() {
                 query.push_str(&format!("&state={state}"));
             }
@@ -39,6 +62,11 @@ pub fn CasesPage(me: Me) -> impl IntoView {
             api::list_cases(query)
         },
     );
+    // A new village choice starts again from the first page, like the other filters.
+    Effect::new(move |_| {
+        village.track();
+        page.set(1);
+    });
     let search = RwSignal::new(String::new());
     let now = RwSignal::new(0i64);
     Effect::new(move |_| now.set(js_now()));
@@ -56,6 +84,15 @@ pub fn CasesPage(me: Me) -> impl IntoView {
                     <option value="">{move || i18n.t(Key::CasesAnyState)}</option>
                     {CaseState::ALL.iter().map(|s| view! { <option value=s.as_str()>{move || label(i18n, "state", s.as_str())}</option> }).collect_view()}
                 </select>
+                <select name="channel" aria-label=move || i18n.t(Key::CasesAnyChannel) on:change=move |ev| { page.set(1); channel.set(event_target_value(&ev)); }>
+                    <option value="">{move || i18n.t(Key::CasesAnyChannel)}</option>
+                    {Channel::ALL.iter().map(|c| view! { <option value=c.as_str()>{move || label(i18n, "channel", c.as_str())}</option> }).collect_view()}
+                </select>
+                <select name="priority_group" aria-label=move || i18n.t(Key::CasesAnyGroup) on:change=move |ev| { page.set(1); group.set(event_target_value(&ev)); }>
+                    <option value="">{move || i18n.t(Key::CasesAnyGroup)}</option>
+                    {PriorityGroup::ALL.iter().map(|g| view! { <option value=g.as_str()>{move || label(i18n, "group", g.as_str())}</option> }).collect_view()}
+                </select>
+                <VillageSelect value=village any=true/>
                 <label class="check">
                     <input type="checkbox" prop:checked=move || mine.get() on:change=move |ev| { page.set(1); mine.set(event_target_checked(&ev)); }/>
                     <span>{move || i18n.t(Key::CasesMine)}</span>

@@ -49,10 +49,12 @@ where
     let green = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    let criminal_case = RwSignal::new(String::new());
     let accept = Action::new(move |green_channel: &bool| {
+        let reference = criminal_case.get_untracked();
         let input = AcceptLead {
             green_channel: *green_channel,
-            criminal_case_ref: None,
+            criminal_case_ref: Some(reference).filter(|r| !r.trim().is_empty()),
             applicant_index: 0,
             agent_index: None,
             agent_relationship: None,
@@ -88,6 +90,10 @@ where
             }).collect_view()}
             <p>{lead.summary.clone()}</p>
             <p class="error" role="alert">{move || error.get()}</p>
+            <label>
+                <span>{move || i18n.t(Key::LeadsCriminalCase)}</span>
+                <input name="criminal_case_ref" bind:value=criminal_case/>
+            </label>
             <div class="lead-actions">
                 <label class="check">
                     <input type="checkbox" prop:checked=move || green.get() on:change=move |ev| green.set(event_target_checked(&ev))/>
