@@ -55,6 +55,10 @@ impl I18n {
         self.lang.get()
     }
 
+    pub fn lang_untracked(&self) -> Lang {
+        self.lang.get_untracked()
+    }
+
     /// The text of `key` in the current language (reactive).
     pub fn t(&self, key: Key) -> &'static str {
         self.lang.get().text(key)
@@ -92,10 +96,20 @@ impl I18n {
                 if let Some(root) = document.document_element() {
                     let _ = root.set_attribute("lang", lang.code());
                 }
+                document.set_title(&page_title(lang));
             }
         }
         self.lang.set(lang);
     }
+}
+
+/// The browser tab's title in `lang`.
+pub fn page_title(lang: Lang) -> String {
+    format!(
+        "{} · {}",
+        lang.text(Key::AppName),
+        lang.text(Key::AppTagline)
+    )
 }
 
 /// Reads the language cookie (from the request on the server, from

@@ -43,6 +43,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let i18n = provide_i18n();
+    // Plain strings, not closures: leptos_meta reads the title after rendering,
+    // outside the reactive arena, where reading a signal panics. The browser
+    // updates document.title itself when the language changes (I18n::switch_to).
+    let lang = i18n.lang_untracked();
     components::layout::provide_me();
 
     view! {
@@ -51,8 +55,8 @@ pub fn App() -> impl IntoView {
         <Link rel="icon" href="/icons/icon.svg" type_="image/svg+xml"/>
         <Link rel="apple-touch-icon" href="/icons/icon-192.png"/>
         <Meta name="theme-color" content="#b3261e"/>
-        <Meta name="description" content=move || i18n.t(Key::AppTagline)/>
-        <Title text=move || format!("{} · {}", i18n.t(Key::AppName), i18n.t(Key::AppTagline))/>
+        <Meta name="description" content=lang.text(Key::AppTagline)/>
+        <Title text=i18n::page_title(lang)/>
         // Pages render completely before they are sent (SsrMode::Async), so a
         // redirect to the login page or a 404 status reaches the HTTP response.
         <Router>
