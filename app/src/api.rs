@@ -5,8 +5,9 @@
 //! [`Backend`], with the visitor's cookies, so pages and API share one contract.
 
 use domain::api::{
-    AcceptLead, Agency, CaseDetail, CasePage, DeclineLead, DuplicateHit, ErrorBody, LeadView,
-    LoginRequest, Me, NewLead, NewUser, ResetPassword, TransitionRequest, UserView, Village,
+    AcceptLead, Agency, CaseDetail, CasePage, DeclineGreenChannel, DeclineLead, DuplicateHit,
+    ErrorBody, LeadView, LoginRequest, Me, NamedRef, NewLead, NewUser, ResetPassword,
+    TransitionRequest, UserView, Village,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -254,6 +255,26 @@ pub fn confirm_green_channel(
         format!("/api/v1/cases/{id}/green-channel/confirm"),
         None,
     )
+}
+
+pub fn decline_green_channel(
+    id: i64,
+    input: &DeclineGreenChannel,
+) -> impl std::future::Future<Output = Result<CaseDetail, ApiError>> + Send {
+    request(
+        Method::Post,
+        format!("/api/v1/cases/{id}/green-channel/decline"),
+        json(input),
+    )
+}
+
+pub fn list_officers() -> impl std::future::Future<Output = Result<Vec<NamedRef>, ApiError>> + Send
+{
+    request(Method::Get, "/api/v1/officers".into(), None)
+}
+
+pub fn case_years() -> impl std::future::Future<Output = Result<Vec<i64>, ApiError>> + Send {
+    request(Method::Get, "/api/v1/case-years".into(), None)
 }
 
 pub fn list_leads(

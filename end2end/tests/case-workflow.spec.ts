@@ -98,3 +98,74 @@ test('the case list filters by priority group and village', async ({ page }) => 
   await expect(list.locator('li').first()).toContainText('小甸村');
   expect(problems).toEqual([]);
 });
+
+test('a guardian applies for a child; the supervisor turns down the green channel; lists show stage clocks and filter by officer and year', async ({ page, browser }) => {
+  const problems = watchConsole(page);
+  await logIn(page, 'wang.fang');
+  await page.goto('/leads/new');
+  const form = page.getByTestId('new-lead');
+  await form.locator('select[name=channel]').selectOption('case_screening');
+  await form.locator('input[name=received_on]').fill(todayInChina());
+  await form.locator('input[name=reporter]').fill('案件管理部门');
+  await form.locator('textarea[name=summary]').fill('未成年被害人之父在案件中死亡，母亲无业。');
+  const child = form.locator('fieldset[data-person="0"]');
+  await child.locator('input[name=name]').fill('周小禾');
+  await child.locator('select[name=village_id]').selectOption({ label: '正阳关镇 · 老庙村' });
+  await child.locator('input[value=minor]').check();
+  await form.getByRole('button', { name: '添加人员' }).click();
+  const mother = form.locator('fieldset[data-person="1"]');
+  await expect(mother.locator('legend')).toHaveText('人员 2');
+  await mother.locator('input[name=name]').fill('吴秀兰');
+  await mother.locator('select[name=village_id]').selectOption({ label: '正阳关镇 · 老庙村' });
+  await mother.locator('input[value=poor_household]').check();
+  await form.getByRole('button', { name: '保存线索' }).click();
+  await expect(page).toHaveURL(/\/leads$/);
+
+  // Accept: the child applies, the mother acts for her, and the officer asks for the green channel.
+  const lead = page.locator('.lead-item', { hasText: '周*禾' });
+  await expect(lead).toContainText('吴*兰');
+  await lead.locator('select[name=agent]').selectOption({ label: '吴*兰' });
+  await lead.locator('input[name=agent_relationship]').fill('母亲');
+  await lead.getByLabel('申请绿色通道').check();
+  await lead.getByRole('button', { name: '受理', exact: true }).click();
+  await expect(page).toHaveURL(/\/cases\/\d+$/);
+  const caseUrl = page.url();
+  await expect(page.getByText('代理申请人（母亲）')).toBeVisible();
+  await expect(page.getByText('吴秀兰')).toBeVisible();
+  const stages = page.getByTestId('stages').locator('li');
+  await expect(stages).toHaveCount(1);
+  await expect(stages.first()).toContainText('已受理');
+  await expect(stages.first()).toContainText('进行中');
+  await expect(stages.first()).toContainText('时限 4小时');
+  const number = await page.getByTestId('case').locator('h1').textContent();
+  expect(problems).toEqual([]);
+
+  // The supervisor turns the green channel down, with a reason.
+  const boss = await (await browser.newContext({ ...test.info().project.use })).newPage();
+  const bossProblems = watchConsole(boss);
+  await logIn(boss, 'zhang.jian');
+  await boss.goto(caseUrl);
+  const decision = boss.getByTestId('green-channel-decision');
+  await decision.locator('input[name=green_channel_reason]').fill('不属于紧急情形');
+  await decision.getByRole('button', { name: '不适用绿色通道' }).click();
+  await expect(decision).toHaveCount(0);
+  const last = boss.getByTestId('timeline').locator('li').last();
+  await expect(last).toContainText('不适用绿色通道');
+  await expect(last).toContainText('不属于紧急情形');
+  await expect(boss.getByTestId('stages').locator('li').first()).toContainText('时限 3天');
+
+  // The list, filtered by officer and year, shows the case with its stage clock.
+  await boss.getByRole('link', { name: '审批' }).click();
+  await boss.locator('select[name=state]').selectOption('accepted');
+  await boss.locator('select[name=officer_id]').selectOption({ label: '王芳' });
+  const year = new Date(Date.now() + 8 * 3600 * 1000).getUTCFullYear();
+  await boss.locator('select[name=year]').selectOption(String(year));
+  const list = boss.getByTestId('case-list');
+  const item = list.locator('li', { hasText: number! });
+  await expect(item).toBeVisible();
+  await expect(list.locator('li', { hasNotText: '王芳' })).toHaveCount(0);
+  await expect(item.getByTestId('stage-clock')).toContainText('本阶段已');
+  await boss.locator('select[name=officer_id]').selectOption({ label: '陈明' });
+  await expect(list.locator('li', { hasText: number! })).toHaveCount(0);
+  expect(bossProblems).toEqual([]);
+});

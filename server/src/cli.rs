@@ -6,10 +6,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use domain::api::NewUser;
+use domain::clock::StageLimits;
 use domain::Role;
 
 use crate::config::{prepare_sqlite_dir, AppConfig, Settings, DEFAULT_DATABASE_URL};
-use crate::service::{demo, users};
+use crate::service::{demo, users, volume};
 use crate::startup::Application;
 use crate::storage::{self, Db};
 
@@ -52,6 +53,13 @@ enum Command {
         /// Green-channel target, acceptance to first payment, in hours.
         #[arg(long, env = "JIUZHU_GREEN_CHANNEL_HOURS", default_value_t = crate::config::DEFAULT_GREEN_CHANNEL_HOURS)]
         green_channel_hours: i64,
+        /// Hours a case may stay in each state, e.g. "accepted=72,investigating=720"
+        /// (states not named keep their default; 0 removes a limit).
+        #[arg(long, env = "JIUZHU_STAGE_LIMITS", default_value = "", value_parser = parse_ordinary_limits)]
+        stage_limits: StageLimits,
+        /// The same for green-channel cases, applied on top of --stage-limits' table for them.
+        #[arg(long, env = "JIUZHU_GREEN_STAGE_LIMITS", default_value = "")]
+        green_stage_limits: String,
     },
     /// Apply pending database migrations and exit.
     Migrate {
@@ -73,6 +81,14 @@ enum Command {
         /// Give every demo account this password instead of random ones (for tests).
         #[arg(long, env = "JIUZHU_DEMO_PASSWORD", hide_env_values = true)]
         password: Option<String>,
+        /// Also generate this many cases spread over this year and the two
+        /// before (volume data for benchmarks; added even to a database that
+        /// already has data).
+        #[arg(long)]
+        cases: Option<usize>,
+        /// Seed of the generated cases: the same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -101,6 +117,12 @@ enum UserCommand {
     },
 }
 
+fn parse_ordinary_limits(text: &str) -> Result<StageLimits, String> {
+    StageLimits::default()
+        .with_overrides(text, false)
+        .map_err(|e| e.to_string())
+}
+
 fn parse_role(text: &str) -> Result<Role, String> {
     Role::parse(text).ok_or_else(|| {
         "expected officer, supervisor, village_committee, partner or admin".to_string()
@@ -125,7 +147,10 @@ pub async fn run() -> anyhow::Result<()> {
             secure_cookies,
             case_prefix,
             green_channel_hours,
+            stage_limits,
+            green_stage_limits,
         } => {
+            let stage_limits = stage_limits.with_overrides(&green_stage_limits, true)?;
             let settings = Settings {
                 addr,
                 database_url: db.database_url,
@@ -134,6 +159,7 @@ pub async fn run() -> anyhow::Result<()> {
                     secure_cookies,
                     case_number_prefix: case_prefix,
                     green_channel_hours,
+                    stage_limits,
                 },
             };
             Application::build(settings)
@@ -203,20 +229,36 @@ pub async fn run() -> anyhow::Result<()> {
             db,
             if_empty,
             password,
+            cases,
+            seed,
         } => {
             let pool = open(&db).await?;
-            if if_empty && storage::users::count(&pool).await? > 0 {
-                println!("database already has users; demo data not loaded");
-                return Ok(());
+            let has_users = storage::users::count(&pool).await? > 0;
+            if has_users && (if_empty || cases.is_some()) {
+                println!("database already has users; demo accounts not loaded");
+            } else {
+                let accounts = demo::load(&pool, password.as_deref())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!("Demo data loaded. Accounts (passwords are shown only now):");
+                for account in accounts {
+                    println!(
+                        "  {:<16} {:<18} {}  {}",
+                        account.username, account.role, account.password, account.display_name
+                    );
+                }
             }
-            let accounts = demo::load(&pool, password.as_deref())
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("Demo data loaded. Accounts (passwords are shown only now):");
-            for account in accounts {
+            if let Some(count) = cases {
+                let started = std::time::Instant::now();
+                let made = volume::generate(&pool, &AppConfig::default(), count, seed)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
                 println!(
-                    "  {:<16} {:<18} {}  {}",
-                    account.username, account.role, account.password, account.display_name
+                    "generated {} cases ({} people, {} timeline events) in {:.1} s",
+                    made.cases,
+                    made.people,
+                    made.events,
+                    started.elapsed().as_secs_f64()
                 );
             }
             Ok(())

@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use domain::clock::StageLimits;
+
 /// The default database: a SQLite file under ./data, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:data/jiuzhu.db";
 
@@ -25,6 +27,8 @@ pub struct AppConfig {
     pub case_number_prefix: String,
     /// Green-channel target from acceptance to first payment.
     pub green_channel_hours: i64,
+    /// How long a case may stay in each state before lists mark it overdue.
+    pub stage_limits: StageLimits,
 }
 
 pub const DEFAULT_CASE_NUMBER_PREFIX: &str = "寿检司救受";
@@ -36,6 +40,7 @@ impl Default for AppConfig {
             secure_cookies: false,
             case_number_prefix: DEFAULT_CASE_NUMBER_PREFIX.to_string(),
             green_channel_hours: DEFAULT_GREEN_CHANNEL_HOURS,
+            stage_limits: StageLimits::default(),
         }
     }
 }

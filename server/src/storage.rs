@@ -6,6 +6,7 @@
 //! driver types (sqlx's `Any` driver mishandles SQLite booleans).
 
 pub mod audit;
+pub mod bulk;
 pub mod cases;
 pub mod places;
 pub mod sessions;

@@ -141,6 +141,7 @@ pub struct Health {
 // ---- Leads and cases ----------------------------------------------------
 
 use crate::case::{CaseAction, CaseState, Channel, PriorityGroup};
+use crate::clock::StageSpan;
 
 /// A person as entered on a lead.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -245,6 +246,14 @@ pub struct DeclineLead {
     pub reason: String,
 }
 
+/// A supervisor turns down the green channel an officer asked for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DeclineGreenChannel {
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -279,6 +288,10 @@ pub struct CaseSummary {
     pub proposed_amount_fen: Option<i64>,
     pub accepted_at: i64,
     pub updated_at: i64,
+    /// UTC ms when the case entered its current state.
+    pub state_since: i64,
+    /// UTC ms when the current stage runs past its limit (none in final states).
+    pub stage_due_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -327,6 +340,10 @@ pub struct CaseDetail {
     pub proposal_reasoning: Option<String>,
     pub approved_amount_fen: Option<i64>,
     pub accepted_at: i64,
+    /// UTC ms when the case entered its current state.
+    pub state_since: i64,
+    /// Time spent in each stage, oldest first, with its limit.
+    pub stages: Vec<StageSpan>,
     /// What the viewer may do now.
     pub actions: Vec<CaseAction>,
     /// Oldest first.

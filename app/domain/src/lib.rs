@@ -7,6 +7,7 @@
 pub mod account;
 pub mod api;
 pub mod case;
+pub mod clock;
 pub mod date;
 pub mod idcard;
 pub mod money;

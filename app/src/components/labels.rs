@@ -1,6 +1,7 @@
 //! Translated names of domain values (states, actions, channels, groups), and money and time display.
 
 use domain::case::{CaseState, PriorityGroup};
+use domain::clock::days_hours;
 use domain::Fen;
 use leptos::prelude::*;
 
@@ -63,6 +64,41 @@ pub fn GreenChannel(deadline: Option<i64>, confirmed: bool, now: RwSignal<i64>) 
             {clock}
         </span>
     }
+}
+
+/// "2天3小时" / "2 d 3 h", or just the days or the hours when the other is zero.
+pub fn duration_text(i18n: I18n, ms: i64) -> String {
+    let (days, hours) = days_hours(ms);
+    let (days, hours) = (days.to_string(), hours.to_string());
+    match (days.as_str(), hours.as_str()) {
+        ("0", _) => i18n.t_with(Key::CommonHours, &[("hours", &hours)]),
+        (_, "0") => i18n.t_with(Key::CommonDays, &[("days", &days)]),
+        _ => i18n.t_with(Key::CommonDuration, &[("days", &days), ("hours", &hours)]),
+    }
+}
+
+/// The clock of a case's current stage on a list: how long it has run, marked
+/// when past its limit. Like [`GreenChannel`], it shows only once the browser's
+/// clock is known.
+#[component]
+pub fn StageClock(since: i64, due_at: Option<i64>, now: RwSignal<i64>) -> impl IntoView {
+    let i18n = use_i18n();
+    let overdue = move || due_at.is_some_and(|d| now.get() > 0 && d < now.get());
+    let text = move || {
+        let n = now.get();
+        match due_at {
+            Some(d) if n > 0 && d < n => i18n.t_with(
+                Key::CasesStageOverdue,
+                &[("duration", &duration_text(i18n, n - d))],
+            ),
+            Some(_) if n > 0 => i18n.t_with(
+                Key::CasesStageTime,
+                &[("duration", &duration_text(i18n, n - since))],
+            ),
+            _ => String::new(),
+        }
+    };
+    view! { <span class="badge clock" class:overdue=overdue data-testid="stage-clock">{text}</span> }
 }
 
 /// Percent-encodes a query-string value (names are Chinese).

@@ -1,6 +1,6 @@
 //! One case: the people, the proposal, what the viewer can do now, and the whole timeline.
 
-use domain::api::{CaseDetail, PersonView, TransitionRequest};
+use domain::api::{CaseDetail, DeclineGreenChannel, PersonView, TransitionRequest};
 use domain::case::CaseAction;
 use domain::date::format_china_datetime;
 use domain::Fen;
@@ -8,7 +8,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api;
-use crate::components::labels::{label, yuan, GreenChannel, GroupBadges, StateBadge};
+use crate::components::labels::{
+    duration_text, label, yuan, GreenChannel, GroupBadges, StateBadge,
+};
 use crate::i18n::{use_i18n, Key};
 use crate::pages::cases::js_now;
 
@@ -54,7 +56,7 @@ where
                 <span data-testid="case-state"><StateBadge state=d.state/></span>
             </div>
             {d.green_channel.then(|| view! { <GreenChannel deadline=d.green_channel_deadline confirmed=d.green_channel_confirmed now/> })}
-            {d.can_confirm_green_channel.then(|| view! { <ConfirmGreenChannel case_id=d.id on_change/> })}
+            {d.can_confirm_green_channel.then(|| view! { <DecideGreenChannel case_id=d.id on_change/> })}
             <dl class="facts">
                 <dt>{move || i18n.t(Key::CaseChannel)}</dt><dd>{move || label(i18n, "channel", channel)}</dd>
                 <dt>{move || i18n.t(Key::CaseVillage)}</dt><dd>{d.village.name.clone()}</dd>
@@ -90,6 +92,25 @@ where
             </section>
         })}
         <section class="card">
+            <h2>{move || i18n.t(Key::CaseStages)}</h2>
+            <ol class="stages" data-testid="stages">
+                {d.stages.iter().map(|span| {
+                    let running = span.left_at.is_none();
+                    let duration = span.duration_ms;
+                    let limit = span.limit_ms;
+                    view! {
+                        <li class:overdue=span.overdue>
+                            <StateBadge state=span.state/>
+                            <span class="duration">{move || duration_text(i18n, duration)}</span>
+                            {running.then(|| view! { <span class="muted">{move || i18n.t(Key::CaseStageRunning)}</span> })}
+                            {limit.map(|l| view! { <span class="muted">{move || i18n.t_with(Key::CaseStageLimit, &[("duration", &duration_text(i18n, l))])}</span> })}
+                            {span.overdue.then(|| view! { <strong class="late">{move || i18n.t(Key::CaseStageOverdue)}</strong> })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </section>
+        <section class="card">
             <h2>{move || i18n.t(Key::CaseTimeline)}</h2>
             <ol class="timeline" data-testid="timeline">
                 {d.timeline.iter().map(|e| {
@@ -113,22 +134,37 @@ where
     }
 }
 
+/// A supervisor confirms the green channel the officer asked for, or turns it down with a reason.
 #[component]
-fn ConfirmGreenChannel<F>(case_id: i64, on_change: F) -> impl IntoView
+fn DecideGreenChannel<F>(case_id: i64, on_change: F) -> impl IntoView
 where
     F: Fn() + Copy + Send + Sync + 'static,
 {
     let i18n = use_i18n();
     let error = RwSignal::new(None::<String>);
-    let confirm = Action::new(move |_: &()| async move {
-        match api::confirm_green_channel(case_id).await {
-            Ok(_) => on_change(),
-            Err(e) => error.set(Some(i18n.error_text(&e.code, &e.message))),
-        }
+    let reason = RwSignal::new(String::new());
+    let report = move |result: Result<CaseDetail, api::ApiError>| match result {
+        Ok(_) => on_change(),
+        Err(e) => error.set(Some(i18n.error_text(&e.code, &e.message))),
+    };
+    let confirm =
+        Action::new(move |_: &()| async move { report(api::confirm_green_channel(case_id).await) });
+    let decline = Action::new(move |reason: &String| {
+        let input = DeclineGreenChannel {
+            reason: reason.clone(),
+        };
+        async move { report(api::decline_green_channel(case_id, &input).await) }
     });
     view! {
-        <div class="confirm-green">
+        <div class="confirm-green" data-testid="green-channel-decision">
             <button type="button" class="primary" on:click=move |_| { confirm.dispatch(()); }>{move || i18n.t(Key::CaseConfirmGreenChannel)}</button>
+            <form class="inline-form" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); decline.dispatch(reason.get_untracked()); }>
+                <label>
+                    <span>{move || i18n.t(Key::CaseGreenChannelDeclineReason)}</span>
+                    <input name="green_channel_reason" required bind:value=reason/>
+                </label>
+                <button type="submit">{move || i18n.t(Key::CaseDeclineGreenChannel)}</button>
+            </form>
             <p class="error" role="alert">{move || error.get()}</p>
         </div>
     }

@@ -8,7 +8,9 @@ use leptos_router::components::A;
 
 use crate::api;
 use crate::components::fields::VillageSelect;
-use crate::components::labels::{encode, label, yuan, GreenChannel, GroupBadges, StateBadge};
+use crate::components::labels::{
+    encode, label, yuan, GreenChannel, GroupBadges, StageClock, StateBadge,
+};
 use crate::i18n::{use_i18n, Key};
 
 #[component]
@@ -27,24 +29,25 @@ pub fn CasesPage(me: Me) -> impl IntoView {
     let channel = RwSignal::new(String::new());
     let group = RwSignal::new(String::new());
     let village = RwSignal::new(String::new());
+    let officer = RwSignal::new(String::new());
+    let year = RwSignal::new(String::new());
+    let overdue = RwSignal::new(false);
     let cases = Resource::new(
         move || {
             (
-                state.get(),
-                mine.get(),
-                text.get(),
-                page.get(),
-                channel.get(),
-                group.get(),
-                village.get(),
+                (state.get(), mine.get(), text.get(), page.get()),
+                (channel.get(), group.get(), village.get()),
+                (officer.get(), year.get(), overdue.get()),
             )
         },
-        |(state, mine, text, page, channel, group, village)| {
+        |((state, mine, text, page), (channel, group, village), (officer, year, overdue))| {
             let mut query = format!("page={page}&per_page=20");
             for (name, value) in [
                 ("channel", &channel),
                 ("priority_group", &group),
                 ("village_id", &village),
+                ("officer_id", &officer),
+                ("year", &year),
             ] {
                 if !value.is_empty() {
                     query.push_str(&format!("&{name}={}", encode(value)));
@@ -55,6 +58,9 @@ pub fn CasesPage(me: Me) -> impl IntoView {
             }
             if mine {
                 query.push_str("&mine=true");
+            }
+            if overdue {
+                query.push_str("&overdue=true");
             }
             if !text.trim().is_empty() {
                 query.push_str(&format!("&q={}", encode(text.trim())));
@@ -67,6 +73,8 @@ pub fn CasesPage(me: Me) -> impl IntoView {
         village.track();
         page.set(1);
     });
+    let officers = Resource::new(|| (), |_| api::list_officers());
+    let years = Resource::new(|| (), |_| api::case_years());
     let search = RwSignal::new(String::new());
     let now = RwSignal::new(0i64);
     Effect::new(move |_| now.set(js_now()));
@@ -93,9 +101,34 @@ pub fn CasesPage(me: Me) -> impl IntoView {
                     {PriorityGroup::ALL.iter().map(|g| view! { <option value=g.as_str()>{move || label(i18n, "group", g.as_str())}</option> }).collect_view()}
                 </select>
                 <VillageSelect value=village any=true/>
+                <select name="officer_id" aria-label=move || i18n.t(Key::CasesAnyOfficer) on:change=move |ev| { page.set(1); officer.set(event_target_value(&ev)); }>
+                    <option value="">{move || i18n.t(Key::CasesAnyOfficer)}</option>
+                    <Transition>
+                        {move || Suspend::new(async move {
+                            officers.await.unwrap_or_default().into_iter().map(|o| view! {
+                                <option value=o.id.to_string()>{o.name}</option>
+                            }).collect_view()
+                        })}
+                    </Transition>
+                </select>
+                <select name="year" aria-label=move || i18n.t(Key::CasesAnyYear) on:change=move |ev| { page.set(1); year.set(event_target_value(&ev)); }>
+                    <option value="">{move || i18n.t(Key::CasesAnyYear)}</option>
+                    <Transition>
+                        {move || Suspend::new(async move {
+                            years.await.unwrap_or_default().into_iter().map(|y| {
+                                let (value, y) = (y.to_string(), y.to_string());
+                                view! { <option value=value>{move || i18n.t_with(Key::CasesYear, &[("year", &y)])}</option> }
+                            }).collect_view()
+                        })}
+                    </Transition>
+                </select>
                 <label class="check">
                     <input type="checkbox" prop:checked=move || mine.get() on:change=move |ev| { page.set(1); mine.set(event_target_checked(&ev)); }/>
                     <span>{move || i18n.t(Key::CasesMine)}</span>
+                </label>
+                <label class="check">
+                    <input type="checkbox" name="overdue" prop:checked=move || overdue.get() on:change=move |ev| { page.set(1); overdue.set(event_target_checked(&ev)); }/>
+                    <span>{move || i18n.t(Key::CasesOnlyOverdue)}</span>
                 </label>
             </form>
         </section>
@@ -121,6 +154,7 @@ pub fn CasesPage(me: Me) -> impl IntoView {
                                                 <GroupBadges groups=c.priority_groups.clone()/>
                                                 {c.green_channel.then(|| view! { <GreenChannel deadline=c.green_channel_deadline confirmed=c.green_channel_confirmed now/> })}
                                                 {c.proposed_amount_fen.map(|f| view! { <span class="amount">{move || yuan(i18n, f)}</span> })}
+                                                {(!c.state.is_final()).then(|| view! { <StageClock since=c.state_since due_at=c.stage_due_at now/> })}
                                             </div>
                                         </A>
                                     </li>

@@ -50,14 +50,20 @@ where
     let reason = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let criminal_case = RwSignal::new(String::new());
+    let applicant = RwSignal::new("0".to_string());
+    let agent = RwSignal::new(String::new());
+    let relationship = RwSignal::new(String::new());
     let accept = Action::new(move |green_channel: &bool| {
         let reference = criminal_case.get_untracked();
+        let agent_index = agent.get_untracked().parse::<usize>().ok();
         let input = AcceptLead {
             green_channel: *green_channel,
             criminal_case_ref: Some(reference).filter(|r| !r.trim().is_empty()),
-            applicant_index: 0,
-            agent_index: None,
-            agent_relationship: None,
+            applicant_index: applicant.get_untracked().parse().unwrap_or(0),
+            agent_index,
+            agent_relationship: agent_index
+                .map(|_| relationship.get_untracked())
+                .filter(|r| !r.trim().is_empty()),
         };
         let navigate = navigate.clone();
         async move {
@@ -79,6 +85,9 @@ where
         }
     });
     let channel = lead.channel.as_str();
+    // With several people, the officer says who applies and who acts for them.
+    let names: Vec<String> = lead.people.iter().map(|p| p.name.clone()).collect();
+    let several = names.len() > 1;
     view! {
         <li class="card lead-item" data-lead=id>
             <div class="case-head">
@@ -94,6 +103,31 @@ where
                 <span>{move || i18n.t(Key::LeadsCriminalCase)}</span>
                 <input name="criminal_case_ref" bind:value=criminal_case/>
             </label>
+            {several.then(|| {
+                let applicant_names = names.clone();
+                let agent_names = names.clone();
+                view! {
+                    <label>
+                        <span>{move || i18n.t(Key::LeadsApplicant)}</span>
+                        <select name="applicant" bind:value=applicant>
+                            {applicant_names.into_iter().enumerate().map(|(i, n)| view! { <option value=i.to_string()>{n}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label>
+                        <span>{move || i18n.t(Key::LeadsAgent)}</span>
+                        <select name="agent" bind:value=agent>
+                            <option value="">{move || i18n.t(Key::LeadsNoAgent)}</option>
+                            {agent_names.into_iter().enumerate().map(|(i, n)| view! { <option value=i.to_string()>{n}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <Show when=move || !agent.get().is_empty()>
+                        <label>
+                            <span>{move || i18n.t(Key::LeadsRelationship)}</span>
+                            <input name="agent_relationship" required bind:value=relationship/>
+                        </label>
+                    </Show>
+                }
+            })}
             <div class="lead-actions">
                 <label class="check">
                     <input type="checkbox" prop:checked=move || green.get() on:change=move |ev| green.set(event_target_checked(&ev))/>
@@ -121,11 +155,8 @@ pub fn NewLeadPage() -> impl IntoView {
     let received_on = RwSignal::new(String::new());
     let reporter = RwSignal::new(String::new());
     let summary = RwSignal::new(String::new());
-    let name = RwSignal::new(String::new());
-    let id_number = RwSignal::new(String::new());
-    let village_id = RwSignal::new(String::new());
-    let phone = RwSignal::new(String::new());
-    let groups = RwSignal::new(Vec::<PriorityGroup>::new());
+    let people = RwSignal::new(vec![PersonFields::new(0)]);
+    let next_key = StoredValue::new(1usize);
     let error = RwSignal::new(None::<String>);
     let duplicates = RwSignal::new(Vec::<String>::new());
 
@@ -155,21 +186,28 @@ pub fn NewLeadPage() -> impl IntoView {
             received_on: received_on.get_untracked(),
             reporter: reporter.get_untracked(),
             summary: summary.get_untracked(),
-            people: vec![PersonInput {
-                name: name.get_untracked(),
-                id_number: opt(id_number),
-                village_id: village_id.get_untracked().parse().unwrap_or(0),
-                phone: opt(phone),
-                priority_groups: groups.get_untracked(),
-            }],
+            people: people
+                .get_untracked()
+                .iter()
+                .map(|p| PersonInput {
+                    name: p.name.get_untracked(),
+                    id_number: opt(p.id_number),
+                    village_id: p.village_id.get_untracked().parse().unwrap_or(0),
+                    phone: opt(p.phone),
+                    priority_groups: p.groups.get_untracked(),
+                })
+                .collect(),
             confirm_duplicate,
         }
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         // The same check digit rule the server applies, before anything is sent.
-        let id = id_number.get_untracked();
-        if !id.trim().is_empty() {
+        for person in people.get_untracked() {
+            let id = person.id_number.get_untracked();
+            if id.trim().is_empty() {
+                continue;
+            }
             if let Err(e) = domain::idcard::ResidentId::parse(&id) {
                 let code = match e {
                     domain::idcard::ResidentIdError::Format => "id_number_format",
@@ -211,42 +249,14 @@ pub fn NewLeadPage() -> impl IntoView {
                     <span>{move || i18n.t(Key::LeadsSummary)}</span>
                     <textarea name="summary" rows="4" required bind:value=summary></textarea>
                 </label>
-                <fieldset class="stack">
-                    <legend>{move || i18n.t(Key::LeadsPerson)}</legend>
-                    <label>
-                        <span>{move || i18n.t(Key::LeadsName)}</span>
-                        <input name="name" required bind:value=name/>
-                    </label>
-                    <label>
-                        <span>{move || i18n.t(Key::LeadsIdNumber)}</span>
-                        <input name="id_number" autocapitalize="characters" maxlength="18" bind:value=id_number/>
-                    </label>
-                    <label>
-                        <span>{move || i18n.t(Key::CaseVillage)}</span>
-                        <VillageSelect value=village_id/>
-                    </label>
-                    <label>
-                        <span>{move || i18n.t(Key::LeadsPhone)}</span>
-                        <input name="phone" type="tel" inputmode="tel" bind:value=phone/>
-                    </label>
-                    <div class="groups" role="group" aria-label=move || i18n.t(Key::LeadsGroups)>
-                        <span class="muted">{move || i18n.t(Key::LeadsGroups)}</span>
-                        {PriorityGroup::ALL.iter().map(|g| {
-                            let g = *g;
-                            view! {
-                                <label class="check">
-                                    <input type="checkbox" name="group" value=g.as_str()
-                                        prop:checked=move || groups.get().contains(&g)
-                                        on:change=move |ev| groups.update(|list| {
-                                            list.retain(|x| *x != g);
-                                            if event_target_checked(&ev) { list.push(g); }
-                                        })/>
-                                    <span>{move || label(i18n, "group", g.as_str())}</span>
-                                </label>
-                            }
-                        }).collect_view()}
-                    </div>
-                </fieldset>
+                <For each=move || people.get().into_iter().enumerate() key=|(_, p)| p.key let:item>
+                    <PersonFieldset index=item.0 person=item.1 on_remove=move |key| people.update(|list| list.retain(|p| p.key != key))/>
+                </For>
+                <button type="button" on:click=move |_| {
+                    let key = next_key.get_value();
+                    next_key.set_value(key + 1);
+                    people.update(|list| list.push(PersonFields::new(key)));
+                }>{move || i18n.t(Key::LeadsAddPerson)}</button>
                 <p class="error" role="alert">{move || error.get()}</p>
                 <Show when=move || !duplicates.get().is_empty()>
                     <div class="duplicates" data-testid="duplicates">
@@ -258,5 +268,90 @@ pub fn NewLeadPage() -> impl IntoView {
                 <button type="submit" class="primary" disabled=move || save.pending().get()>{move || i18n.t(Key::LeadsSave)}</button>
             </form>
         </section>
+    }
+}
+
+/// The fields of one person on the new-lead form.
+#[derive(Clone, Copy)]
+struct PersonFields {
+    /// Stable while the list changes, so removing one keeps the others' input.
+    key: usize,
+    name: RwSignal<String>,
+    id_number: RwSignal<String>,
+    village_id: RwSignal<String>,
+    phone: RwSignal<String>,
+    groups: RwSignal<Vec<PriorityGroup>>,
+}
+
+impl PersonFields {
+    fn new(key: usize) -> Self {
+        PersonFields {
+            key,
+            name: RwSignal::new(String::new()),
+            id_number: RwSignal::new(String::new()),
+            village_id: RwSignal::new(String::new()),
+            phone: RwSignal::new(String::new()),
+            groups: RwSignal::new(Vec::new()),
+        }
+    }
+}
+
+#[component]
+fn PersonFieldset<F>(index: usize, person: PersonFields, on_remove: F) -> impl IntoView
+where
+    F: Fn(usize) + Copy + Send + Sync + 'static,
+{
+    let i18n = use_i18n();
+    let PersonFields {
+        key,
+        name,
+        id_number,
+        village_id,
+        phone,
+        groups,
+    } = person;
+    let number = (index + 1).to_string();
+    view! {
+        <fieldset class="stack" data-person=index>
+            <legend>
+                {move || if index == 0 { i18n.t(Key::LeadsPerson).to_string() } else { i18n.t_with(Key::LeadsPersonN, &[("n", &number)]) }}
+            </legend>
+            <label>
+                <span>{move || i18n.t(Key::LeadsName)}</span>
+                <input name="name" required bind:value=name/>
+            </label>
+            <label>
+                <span>{move || i18n.t(Key::LeadsIdNumber)}</span>
+                <input name="id_number" autocapitalize="characters" maxlength="18" bind:value=id_number/>
+            </label>
+            <label>
+                <span>{move || i18n.t(Key::CaseVillage)}</span>
+                <VillageSelect value=village_id/>
+            </label>
+            <label>
+                <span>{move || i18n.t(Key::LeadsPhone)}</span>
+                <input name="phone" type="tel" inputmode="tel" bind:value=phone/>
+            </label>
+            <div class="groups" role="group" aria-label=move || i18n.t(Key::LeadsGroups)>
+                <span class="muted">{move || i18n.t(Key::LeadsGroups)}</span>
+                {PriorityGroup::ALL.iter().map(|g| {
+                    let g = *g;
+                    view! {
+                        <label class="check">
+                            <input type="checkbox" name="group" value=g.as_str()
+                                prop:checked=move || groups.get().contains(&g)
+                                on:change=move |ev| groups.update(|list| {
+                                    list.retain(|x| *x != g);
+                                    if event_target_checked(&ev) { list.push(g); }
+                                })/>
+                            <span>{move || label(i18n, "group", g.as_str())}</span>
+                        </label>
+                    }
+                }).collect_view()}
+            </div>
+            {(index > 0).then(|| view! {
+                <button type="button" class="link" on:click=move |_| on_remove(key)>{move || i18n.t(Key::LeadsRemovePerson)}</button>
+            })}
+        </fieldset>
     }
 }

@@ -3,7 +3,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use domain::api::{
-    AcceptLead, CaseDetail, CasePage, DeclineLead, ErrorBody, LeadView, NewLead, TransitionRequest,
+    AcceptLead, CaseDetail, CasePage, DeclineGreenChannel, DeclineLead, ErrorBody, LeadView,
+    NamedRef, NewLead, TransitionRequest,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -37,6 +38,9 @@ pub struct CaseListQuery {
     /// Only the caller's own cases.
     #[serde(default)]
     mine: bool,
+    /// Only cases whose current stage ran past its limit.
+    #[serde(default)]
+    overdue: bool,
     /// From 1.
     page: Option<i64>,
     /// 1 to 100, default 20.
@@ -136,10 +140,13 @@ pub async fn list_cases(
         priority_group: query.priority_group,
         q: query.q,
         mine: query.mine,
+        overdue: query.overdue,
         page: query.page,
         per_page: query.per_page,
     };
-    Ok(AppJson(cases::list_cases(&state.db, &actor, query).await?))
+    Ok(AppJson(
+        cases::list_cases(&state.db, &state.config, &actor, query).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)),
@@ -150,7 +157,9 @@ pub async fn get_case(
     actor: Actor,
     AppPath(id): AppPath<i64>,
 ) -> ApiResult<AppJson<CaseDetail>> {
-    Ok(AppJson(cases::get_case(&state.db, &actor, id).await?))
+    Ok(AppJson(
+        cases::get_case(&state.db, &state.config, &actor, id).await?,
+    ))
 }
 
 /// Moves a case to its next state. An action the state or the role does not allow gets 409 with the reason.
@@ -168,7 +177,7 @@ pub async fn transition_case(
     AppJson(input): AppJson<TransitionRequest>,
 ) -> ApiResult<AppJson<CaseDetail>> {
     Ok(AppJson(
-        cases::transition(&state.db, &actor, id, input).await?,
+        cases::transition(&state.db, &state.config, &actor, id, input).await?,
     ))
 }
 
@@ -186,6 +195,49 @@ pub async fn confirm_green_channel(
     AppPath(id): AppPath<i64>,
 ) -> ApiResult<AppJson<CaseDetail>> {
     Ok(AppJson(
-        cases::confirm_green_channel(&state.db, &actor, id).await?,
+        cases::confirm_green_channel(&state.db, &state.config, &actor, id).await?,
     ))
+}
+
+/// A supervisor turns down the green channel the officer asked for; the case goes on as an ordinary one.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/green-channel/decline", tag = "cases", params(("id" = i64, Path)),
+    request_body = DeclineGreenChannel,
+    responses(
+        (status = 200, body = CaseDetail),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "Not asked for, already confirmed, or the case is over", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("session" = [])))]
+pub async fn decline_green_channel(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+    AppJson(input): AppJson<DeclineGreenChannel>,
+) -> ApiResult<AppJson<CaseDetail>> {
+    Ok(AppJson(
+        cases::decline_green_channel(&state.db, &state.config, &actor, id, input).await?,
+    ))
+}
+
+/// Officers, for assigning and filtering cases.
+#[utoipa::path(get, path = "/api/v1/officers", tag = "cases",
+    responses((status = 200, body = Vec<NamedRef>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("session" = [])))]
+pub async fn list_officers(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> ApiResult<AppJson<Vec<NamedRef>>> {
+    Ok(AppJson(cases::list_officers(&state.db, &actor).await?))
+}
+
+/// The years that have cases, newest first.
+#[utoipa::path(get, path = "/api/v1/case-years", tag = "cases",
+    responses((status = 200, body = Vec<i64>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("session" = [])))]
+pub async fn case_years(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> ApiResult<AppJson<Vec<i64>>> {
+    Ok(AppJson(cases::case_years(&state.db, &actor).await?))
 }

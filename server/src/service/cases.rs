@@ -1,13 +1,14 @@
 //! Leads and cases: intake, duplicate warnings, acceptance, the state machine.
 
 use domain::api::{
-    AcceptLead, CaseDetail, CaseEvent, CasePage, CaseSummary, DeclineLead, DuplicateHit, LeadView,
-    NamedRef, NewLead, PersonInput, PersonView, TransitionRequest,
+    AcceptLead, CaseDetail, CaseEvent, CasePage, CaseSummary, DeclineGreenChannel, DeclineLead,
+    DuplicateHit, LeadView, NamedRef, NewLead, PersonInput, PersonView, TransitionRequest,
 };
 use domain::case::{
     available_actions, check_transition, format_case_number, groups_from_text, groups_to_text,
     mask_name, mask_phone, validate_aid_amount, CaseAction, CaseState, Channel,
 };
+use domain::clock::stage_spans;
 use domain::date::{china_date, format_date, parse_date};
 use domain::idcard::{mask_id_number, ResidentId};
 use domain::{FieldError, Permission, Role};
@@ -18,7 +19,7 @@ use super::{Actor, ServiceError, ServiceResult};
 use crate::config::AppConfig;
 use crate::storage::cases::{
     self as store, CaseFilter, CaseRow, LeadRow, NewCaseRow, NewEvent, NewLeadRow, NewPerson,
-    PersonRow,
+    OverdueFilter, PersonRow,
 };
 use crate::storage::{self, now_ms, Db, Tx};
 
@@ -476,12 +477,17 @@ pub async fn accept_lead(
     )
     .await?;
     tx.commit().await?;
-    get_case(db, actor, case_id).await
+    get_case(db, config, actor, case_id).await
 }
 
 // ---- Cases ---------------------------------------------------------------
 
-pub async fn get_case(db: &Db, actor: &Actor, id: i64) -> ServiceResult<CaseDetail> {
+pub async fn get_case(
+    db: &Db,
+    config: &AppConfig,
+    actor: &Actor,
+    id: i64,
+) -> ServiceResult<CaseDetail> {
     actor.require(Permission::ReadCases)?;
     let row = store::find_case(db, id)
         .await?
@@ -496,6 +502,11 @@ pub async fn get_case(db: &Db, actor: &Actor, id: i64) -> ServiceResult<CaseDeta
     };
     let events = store::case_events(db, id).await?;
     let current = state(&row.state)?;
+    let changes = events
+        .iter()
+        .map(|e| Ok((e.at, state(&e.to_state)?)))
+        .collect::<ServiceResult<Vec<_>>>()?;
+    let stages = stage_spans(&changes, now_ms(), &config.stage_limits, row.green_channel);
     let actions = if actor.role == Role::Officer && actor.user_id != row.officer_id {
         Vec::new()
     } else {
@@ -531,6 +542,8 @@ pub async fn get_case(db: &Db, actor: &Actor, id: i64) -> ServiceResult<CaseDeta
         proposal_reasoning: row.proposal_reasoning,
         approved_amount_fen: row.approved_amount_fen,
         accepted_at: row.accepted_at,
+        state_since: row.state_since,
+        stages,
         actions,
         timeline: events
             .into_iter()
@@ -563,11 +576,17 @@ pub struct CaseQuery {
     pub priority_group: Option<String>,
     pub q: Option<String>,
     pub mine: bool,
+    pub overdue: bool,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
 
-pub async fn list_cases(db: &Db, actor: &Actor, query: CaseQuery) -> ServiceResult<CasePage> {
+pub async fn list_cases(
+    db: &Db,
+    config: &AppConfig,
+    actor: &Actor,
+    query: CaseQuery,
+) -> ServiceResult<CasePage> {
     actor.require(Permission::ReadCases)?;
     if let Some(s) = &query.state {
         CaseState::parse(s)
@@ -600,6 +619,15 @@ pub async fn list_cases(db: &Db, actor: &Actor, query: CaseQuery) -> ServiceResu
         channel: query.channel.clone(),
         priority_group: query.priority_group.clone(),
         text: optional(&query.q),
+        overdue: query.overdue.then(|| OverdueFilter {
+            now: now_ms(),
+            limits: config
+                .stage_limits
+                .all_ms()
+                .into_iter()
+                .map(|(state, green, ms)| (state.as_str(), green, ms))
+                .collect(),
+        }),
         green_first: actor.role == Role::Supervisor,
         limit: per_page,
         offset: (page - 1).saturating_mul(per_page),
@@ -608,7 +636,7 @@ pub async fn list_cases(db: &Db, actor: &Actor, query: CaseQuery) -> ServiceResu
     Ok(CasePage {
         items: rows
             .into_iter()
-            .map(summary)
+            .map(|row| summary(config, row))
             .collect::<ServiceResult<Vec<_>>>()?,
         total,
         page,
@@ -616,11 +644,17 @@ pub async fn list_cases(db: &Db, actor: &Actor, query: CaseQuery) -> ServiceResu
     })
 }
 
-fn summary(row: CaseRow) -> ServiceResult<CaseSummary> {
+fn summary(config: &AppConfig, row: CaseRow) -> ServiceResult<CaseSummary> {
+    let current = state(&row.state)?;
+    let stage_due_at = config
+        .stage_limits
+        .limit_ms(current, row.green_channel)
+        .filter(|_| !current.is_final())
+        .map(|limit| row.state_since + limit);
     Ok(CaseSummary {
         id: row.id,
         number: row.number,
-        state: state(&row.state)?,
+        state: current,
         applicant_name: mask_name(&row.applicant_name),
         village: NamedRef {
             id: row.village_id,
@@ -637,6 +671,8 @@ fn summary(row: CaseRow) -> ServiceResult<CaseSummary> {
         proposed_amount_fen: row.proposed_amount_fen,
         accepted_at: row.accepted_at,
         updated_at: row.updated_at,
+        state_since: row.state_since,
+        stage_due_at,
     })
 }
 
@@ -644,6 +680,7 @@ fn summary(row: CaseRow) -> ServiceResult<CaseSummary> {
 #[tracing::instrument(skip_all, fields(case_id = id, action = input.action.as_str()))]
 pub async fn transition(
     db: &Db,
+    config: &AppConfig,
     actor: &Actor,
     id: i64,
     input: TransitionRequest,
@@ -753,12 +790,17 @@ pub async fn transition(
     )
     .await?;
     tx.commit().await?;
-    get_case(db, actor, id).await
+    get_case(db, config, actor, id).await
 }
 
 /// A supervisor confirms the green channel an officer asked for at acceptance.
 #[tracing::instrument(skip_all, fields(case_id = id))]
-pub async fn confirm_green_channel(db: &Db, actor: &Actor, id: i64) -> ServiceResult<CaseDetail> {
+pub async fn confirm_green_channel(
+    db: &Db,
+    config: &AppConfig,
+    actor: &Actor,
+    id: i64,
+) -> ServiceResult<CaseDetail> {
     actor.require(Permission::ConfirmGreenChannel)?;
     let mut tx = db.begin().await?;
     let row = store::find_case_tx(&mut tx, id)
@@ -801,5 +843,80 @@ pub async fn confirm_green_channel(db: &Db, actor: &Actor, id: i64) -> ServiceRe
     )
     .await?;
     tx.commit().await?;
-    get_case(db, actor, id).await
+    get_case(db, config, actor, id).await
+}
+
+/// A supervisor turns down the green channel an officer asked for; the case
+/// goes on as an ordinary one, with the reason on its timeline.
+#[tracing::instrument(skip_all, fields(case_id = id))]
+pub async fn decline_green_channel(
+    db: &Db,
+    config: &AppConfig,
+    actor: &Actor,
+    id: i64,
+    input: DeclineGreenChannel,
+) -> ServiceResult<CaseDetail> {
+    actor.require(Permission::ConfirmGreenChannel)?;
+    let reason = trimmed(&input.reason, "reason", 1000)?;
+    let mut tx = db.begin().await?;
+    let row = store::find_case_tx(&mut tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let current = state(&row.state)?;
+    let now = now_ms();
+    if current.is_final() || !store::decline_green_channel(&mut tx, id, now).await? {
+        return Err(ServiceError::Conflict {
+            code: "green_channel_not_requested",
+            message:
+                "the green channel was not asked for, is already confirmed, or the case is over"
+                    .into(),
+        });
+    }
+    store::insert_event(
+        &mut tx,
+        &NewEvent {
+            case_id: id,
+            at: now,
+            actor_id: actor.user_id,
+            action: "decline_green_channel",
+            from_state: Some(current.as_str()),
+            to_state: current.as_str(),
+            amount_fen: None,
+            comment: Some(&reason),
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        Some(actor),
+        Change {
+            entity_type: "case",
+            entity_id: id.to_string(),
+            case_id: Some(id),
+            action: "case.green_channel_declined",
+            before: Some(json!({ "green_channel": true, "green_channel_deadline": row.green_channel_deadline })),
+            after: Some(json!({ "green_channel": false, "reason": reason })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get_case(db, config, actor, id).await
+}
+
+/// The officers a case can be assigned to, for filters.
+pub async fn list_officers(db: &Db, actor: &Actor) -> ServiceResult<Vec<NamedRef>> {
+    actor.require(Permission::ReadCases)?;
+    Ok(
+        crate::storage::users::names_with_role(db, Role::Officer.as_str())
+            .await?
+            .into_iter()
+            .map(|(id, name)| NamedRef { id, name })
+            .collect(),
+    )
+}
+
+/// The years that have cases, newest first, for filters.
+pub async fn case_years(db: &Db, actor: &Actor) -> ServiceResult<Vec<i64>> {
+    actor.require(Permission::ReadCases)?;
+    Ok(store::case_years(db).await?)
 }

@@ -496,6 +496,7 @@ async fn load_cases(db: &Db) -> ServiceResult<()> {
             };
             cases::transition(
                 db,
+                &config,
                 if by_supervisor { &supervisor } else { &officer },
                 case.id,
                 TransitionRequest {

@@ -84,6 +84,7 @@ pub struct CaseRow {
     pub approved_amount_fen: Option<i64>,
     pub accepted_at: i64,
     pub updated_at: i64,
+    pub state_since: i64,
 }
 
 pub struct NewCaseRow<'a> {
@@ -136,10 +137,39 @@ pub struct CaseFilter {
     pub priority_group: Option<String>,
     /// Case number or applicant name, matched as a substring.
     pub text: Option<String>,
+    /// Only cases whose current stage ran past its limit.
+    pub overdue: Option<OverdueFilter>,
     /// Green-channel cases first (the supervisor's inbox).
     pub green_first: bool,
     pub limit: i64,
     pub offset: i64,
+}
+
+/// Which stages are overdue at `now`: (state, green channel, limit in ms).
+#[derive(Debug, Clone)]
+pub struct OverdueFilter {
+    pub now: i64,
+    pub limits: Vec<(&'static str, bool, i64)>,
+}
+
+impl OverdueFilter {
+    /// `limit < now - state_since`, with the limit chosen per state and
+    /// channel in SQL. The states and numbers come from the configuration,
+    /// never from the request, so writing them into the text is safe.
+    fn condition(&self, now_placeholder: &str) -> String {
+        let arms = |green: bool| -> String {
+            self.limits
+                .iter()
+                .filter(|(_, g, _)| *g == green)
+                .map(|(state, _, ms)| format!(" WHEN '{state}' THEN {ms}"))
+                .collect()
+        };
+        format!(
+            "(CASE WHEN c.green_channel THEN (CASE c.state{} END) ELSE (CASE c.state{} END) END) < {now_placeholder} - c.state_since",
+            arms(true),
+            arms(false)
+        )
+    }
 }
 
 enum Bind {
@@ -154,7 +184,7 @@ const CASE_SELECT: &str = "SELECT c.id, c.number, c.state, c.lead_id, l.channel,
      c.applicant_id, p.name AS applicant_name, p.priority_groups AS applicant_groups, \
      c.agent_id, c.agent_relationship, c.criminal_case_ref, c.village_id, v.name AS village_name, \
      c.officer_id, u.display_name AS officer_name, c.green_channel, c.green_channel_confirmed, c.green_channel_deadline, \
-     c.proposed_amount_fen, c.proposal_reasoning, c.approved_amount_fen, c.accepted_at, c.updated_at \
+     c.proposed_amount_fen, c.proposal_reasoning, c.approved_amount_fen, c.accepted_at, c.updated_at, c.state_since \
      FROM cases c JOIN leads l ON l.id = c.lead_id JOIN people p ON p.id = c.applicant_id \
      JOIN villages v ON v.id = c.village_id JOIN users u ON u.id = c.officer_id";
 
@@ -278,8 +308,8 @@ pub async fn next_case_seq(tx: &mut Tx, year: i64) -> StorageResult<i64> {
 
 pub async fn insert_case(tx: &mut Tx, case: &NewCaseRow<'_>) -> StorageResult<i64> {
     let sql = "INSERT INTO cases (number, year, seq, lead_id, state, applicant_id, agent_id, agent_relationship, \
-               criminal_case_ref, village_id, officer_id, green_channel, green_channel_deadline, accepted_at, updated_at) \
-               VALUES ($1, $2, $3, $4, 'accepted', $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id";
+               criminal_case_ref, village_id, officer_id, green_channel, green_channel_deadline, accepted_at, updated_at, state_since) \
+               VALUES ($1, $2, $3, $4, 'accepted', $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13) RETURNING id";
     on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(sql)
         .bind(case.number)
         .bind(case.year)
@@ -348,7 +378,7 @@ pub async fn update_state(
     let sql = "UPDATE cases SET state = $1, \
                proposed_amount_fen = COALESCE($2, proposed_amount_fen), \
                proposal_reasoning = COALESCE($3, proposal_reasoning), \
-               approved_amount_fen = COALESCE($4, approved_amount_fen), updated_at = $5 \
+               approved_amount_fen = COALESCE($4, approved_amount_fen), updated_at = $5, state_since = $5 \
                WHERE id = $6 AND state = $7";
     let n = on_tx!(tx, conn => sqlx::query(sql)
         .bind(to)
@@ -370,6 +400,22 @@ pub async fn confirm_green_channel(tx: &mut Tx, id: i64, now: i64) -> StorageRes
                WHERE id = $2 AND green_channel AND NOT green_channel_confirmed";
     let n = on_tx!(tx, conn => sqlx::query(sql).bind(now).bind(id).execute(conn).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
+}
+
+/// Turns down a requested, unconfirmed green channel: the case goes on as an
+/// ordinary one. False when there was nothing to turn down.
+pub async fn decline_green_channel(tx: &mut Tx, id: i64, now: i64) -> StorageResult<bool> {
+    let sql =
+        "UPDATE cases SET green_channel = FALSE, green_channel_deadline = NULL, updated_at = $1 \
+               WHERE id = $2 AND green_channel AND NOT green_channel_confirmed";
+    let n = on_tx!(tx, conn => sqlx::query(sql).bind(now).bind(id).execute(conn).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// The years that have cases, newest first.
+pub async fn case_years(db: &Db) -> StorageResult<Vec<i64>> {
+    let sql = "SELECT DISTINCT year FROM cases ORDER BY year DESC";
+    on_db!(db, pool => sqlx::query_scalar::<_, i64>(sql).fetch_all(pool).await)
 }
 
 /// One page of cases matching `filter`, and how many match in all.
@@ -407,6 +453,10 @@ pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<(Vec<Case
         binds.push(Bind::Text(pattern));
         let n = binds.len();
         conditions.push(format!("(c.number LIKE ${n} OR p.name LIKE ${n})"));
+    }
+    if let Some(overdue) = &filter.overdue {
+        binds.push(Bind::Int(overdue.now));
+        conditions.push(overdue.condition(&format!("${}", binds.len())));
     }
     let where_clause = if conditions.is_empty() {
         String::new()

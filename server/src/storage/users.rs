@@ -91,3 +91,9 @@ pub async fn set_password_hash(tx: &mut Tx, id: i64, hash: &str, now: i64) -> St
     let done = on_tx!(tx, conn => sqlx::query(sql).bind(hash).bind(now).bind(id).execute(conn).await.map(|r| r.rows_affected()))?;
     Ok(done == 1)
 }
+
+/// (id, display name) of the enabled accounts with this role, by name.
+pub async fn names_with_role(db: &Db, role: &str) -> StorageResult<Vec<(i64, String)>> {
+    let sql = "SELECT id, display_name FROM users WHERE role = $1 AND NOT disabled ORDER BY display_name, id";
+    on_db!(db, pool => sqlx::query_as::<_, (i64, String)>(sql).bind(role).fetch_all(pool).await)
+}

@@ -5,6 +5,8 @@ use domain::Role;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
+use server::storage::Db;
+
 use crate::helpers::{assert_error, json_body, on_both, TestApp};
 
 /// The demo village 小甸村's id.
@@ -745,4 +747,327 @@ async fn confirm(app: &TestApp, client: &Client, id: i64) -> reqwest::Response {
         .send()
         .await
         .unwrap()
+}
+
+/// Moves a case's current stage `hours` into the past, as if time had passed.
+async fn backdate_stage(app: &TestApp, case_id: i64, hours: i64) {
+    let shift = hours * 3_600_000;
+    let statements = [
+        "UPDATE cases SET state_since = state_since - $1, accepted_at = accepted_at - $1 WHERE id = $2",
+        "UPDATE case_events SET at = at - $1 WHERE case_id = $2",
+    ];
+    for sql in statements {
+        match &app.db {
+            Db::Sqlite(pool) => {
+                sqlx::query(sql)
+                    .bind(shift)
+                    .bind(case_id)
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+            Db::Postgres(pool) => {
+                sqlx::query(sql)
+                    .bind(shift)
+                    .bind(case_id)
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+}
+
+async fn get_json(client: &Client, url: String) -> Value {
+    let response = client.get(url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    json_body(response).await
+}
+
+fn ids(page: &Value) -> Vec<i64> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn stage_clocks_mark_overruns_with_tighter_limits_for_the_green_channel() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let supervisor = app.client_for("zhang.jian").await;
+        let village = village_id(&app, &officer, "城东村").await;
+        let plain = new_case(&app, &officer, 601).await;
+        let lead = json_body(
+            post(
+                &officer,
+                app.url("/api/v1/leads"),
+                lead_body(village, "加急", &id_number(602)),
+            )
+            .await,
+        )
+        .await;
+        let green = json_body(
+            post(
+                &officer,
+                app.url(&format!("/api/v1/leads/{}/accept", lead["id"])),
+                json!({ "green_channel": true }),
+            )
+            .await,
+        )
+        .await;
+        let (plain_id, green_id) = (plain["id"].as_i64().unwrap(), green["id"].as_i64().unwrap());
+
+        // Fresh cases: the clock runs from acceptance, 3 days ordinary, 4 hours green.
+        let hour = 3_600_000;
+        let list = get_json(
+            &supervisor,
+            app.url("/api/v1/cases?state=accepted&per_page=100"),
+        )
+        .await;
+        let find = |id: i64| {
+            list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"] == id)
+                .cloned()
+                .unwrap()
+        };
+        let (p, g) = (find(plain_id), find(green_id));
+        assert_eq!(p["state_since"], plain["accepted_at"]);
+        assert_eq!(
+            p["stage_due_at"].as_i64().unwrap() - p["state_since"].as_i64().unwrap(),
+            72 * hour
+        );
+        assert_eq!(
+            g["stage_due_at"].as_i64().unwrap() - g["state_since"].as_i64().unwrap(),
+            4 * hour
+        );
+        let overdue = get_json(&supervisor, app.url("/api/v1/cases?overdue=true")).await;
+        assert_eq!(overdue["total"], 0, "nothing is late yet: {overdue}");
+
+        // Five hours on: the green case is late, the ordinary one is not.
+        backdate_stage(&app, plain_id, 5).await;
+        backdate_stage(&app, green_id, 5).await;
+        let overdue = get_json(&supervisor, app.url("/api/v1/cases?overdue=true")).await;
+        assert_eq!(ids(&overdue), vec![green_id]);
+        let detail = get_json(&officer, app.url(&format!("/api/v1/cases/{green_id}"))).await;
+        let stages = detail["stages"].as_array().unwrap();
+        assert_eq!(stages.len(), 1);
+        assert_eq!(stages[0]["state"], "accepted");
+        assert_eq!(stages[0]["overdue"], true);
+        assert_eq!(stages[0]["limit_ms"], 4 * hour);
+        assert!(stages[0]["duration_ms"].as_i64().unwrap() >= 5 * hour);
+        assert_eq!(stages[0]["left_at"], Value::Null);
+
+        // A transition starts a new stage with a fresh clock; the old one is kept.
+        drive_to(
+            &app,
+            &officer,
+            &supervisor,
+            green_id,
+            CaseState::Investigating,
+        )
+        .await;
+        let detail = get_json(&officer, app.url(&format!("/api/v1/cases/{green_id}"))).await;
+        let stages = detail["stages"].as_array().unwrap();
+        assert_eq!(stages.len(), 2);
+        assert_eq!(stages[0]["overdue"], true);
+        assert!(stages[0]["left_at"].is_i64());
+        assert_eq!(stages[1]["state"], "investigating");
+        assert_eq!(stages[1]["overdue"], false);
+        assert!(detail["state_since"].as_i64().unwrap() > g["state_since"].as_i64().unwrap());
+        let overdue = get_json(&supervisor, app.url("/api/v1/cases?overdue=true")).await;
+        assert_eq!(overdue["total"], 0);
+
+        // Three days on, the ordinary case is late too.
+        backdate_stage(&app, plain_id, 70).await;
+        let overdue = get_json(&officer, app.url("/api/v1/cases?overdue=true&mine=true")).await;
+        assert_eq!(ids(&overdue), vec![plain_id]);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_supervisor_can_turn_down_a_green_channel_request_with_a_reason() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let supervisor = app.client_for("zhang.jian").await;
+        let village = village_id(&app, &officer, "城东村").await;
+        let lead = json_body(
+            post(
+                &officer,
+                app.url("/api/v1/leads"),
+                lead_body(village, "请求加急", &id_number(611)),
+            )
+            .await,
+        )
+        .await;
+        let case = json_body(
+            post(
+                &officer,
+                app.url(&format!("/api/v1/leads/{}/accept", lead["id"])),
+                json!({ "green_channel": true }),
+            )
+            .await,
+        )
+        .await;
+        let id = case["id"].as_i64().unwrap();
+        let decline = |client: Client, body: Value| {
+            let url = app.url(&format!("/api/v1/cases/{id}/green-channel/decline"));
+            async move { client.post(url).json(&body).send().await.unwrap() }
+        };
+        assert_error(
+            decline(officer.clone(), json!({ "reason": "不急" })).await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        )
+        .await;
+        let empty = assert_error(
+            decline(supervisor.clone(), json!({ "reason": "  " })).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "required",
+        )
+        .await;
+        assert_eq!(empty["error"]["field"], "reason");
+
+        let response = decline(supervisor.clone(), json!({ "reason": "不属于紧急情形" })).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let declined = json_body(response).await;
+        assert_eq!(declined["green_channel"], false);
+        assert_eq!(declined["green_channel_deadline"], Value::Null);
+        assert_eq!(declined["can_confirm_green_channel"], false);
+        let last = declined["timeline"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
+        assert_eq!(last["action"], "decline_green_channel");
+        assert_eq!(last["comment"], "不属于紧急情形");
+        assert_eq!(last["to_state"], "accepted");
+        // Ordinary limits now apply.
+        assert_eq!(declined["stages"][0]["limit_ms"], 72 * 3_600_000);
+
+        assert_error(
+            decline(supervisor.clone(), json!({ "reason": "再次" })).await,
+            StatusCode::CONFLICT,
+            "green_channel_not_requested",
+        )
+        .await;
+        assert_error(
+            confirm(&app, &supervisor, id).await,
+            StatusCode::CONFLICT,
+            "green_channel_not_requested",
+        )
+        .await;
+        let audit = get_json(&supervisor, app.url(&format!("/api/v1/audit/case/{id}"))).await;
+        let entry = audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "case.green_channel_declined")
+            .expect("audited");
+        assert_eq!(entry["before"]["green_channel"], true);
+        assert_eq!(entry["after"]["reason"], "不属于紧急情形");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_agent_applies_for_a_child_and_the_list_filters_by_officer_and_year() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let supervisor = app.client_for("zhang.jian").await;
+        let village = village_id(&app, &officer, "城东村").await;
+        let mut body = lead_body(village, "小明", &id_number(621));
+        body["people"].as_array_mut().unwrap().push(json!({
+            "name": "李红", "village_id": village, "phone": "13900001111", "priority_groups": ["poor_household"]
+        }));
+        let lead = json_body(post(&officer, app.url("/api/v1/leads"), body).await).await;
+        assert_eq!(lead["people"].as_array().unwrap().len(), 2);
+        let accept = |body: Value| {
+            let officer = officer.clone();
+            let url = app.url(&format!("/api/v1/leads/{}/accept", lead["id"]));
+            async move { officer.post(url).json(&body).send().await.unwrap() }
+        };
+        assert_error(
+            accept(json!({ "agent_index": 1 })).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "relationship_required",
+        )
+        .await;
+        assert_error(
+            accept(json!({ "agent_index": 0, "agent_relationship": "本人" })).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "agent_is_applicant",
+        )
+        .await;
+        assert_error(
+            accept(json!({ "applicant_index": 5 })).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no_such_person",
+        )
+        .await;
+        let response = accept(json!({ "agent_index": 1, "agent_relationship": "母亲" })).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let case = json_body(response).await;
+        assert_eq!(case["applicant"]["name"], "小明");
+        assert_eq!(case["agent"]["name"], "李红");
+        assert_eq!(case["agent_relationship"], "母亲");
+        // The officer of the case sees the agent's phone in full.
+        assert_eq!(case["agent"]["phone"], "13900001111");
+
+        // Officers and years for the filters.
+        let officers = get_json(&supervisor, app.url("/api/v1/officers")).await;
+        let wang = officers
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == "王芳")
+            .expect("王芳 is an officer")["id"]
+            .as_i64()
+            .unwrap();
+        assert!(officers
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["name"] != "张建国（检察长）"), "supervisors are not listed");
+        let years = get_json(&supervisor, app.url("/api/v1/case-years")).await;
+        let this_year = domain::date::china_date(server::storage::now_ms()).0;
+        assert_eq!(years, json!([this_year]));
+        let by_officer = get_json(
+            &supervisor,
+            app.url(&format!("/api/v1/cases?officer_id={wang}&per_page=100")),
+        )
+        .await;
+        assert!(by_officer["total"].as_i64().unwrap() >= 1);
+        assert!(by_officer["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["officer"]["id"] == wang));
+        let all = get_json(&supervisor, app.url("/api/v1/cases")).await;
+        let this = get_json(&supervisor, app.url(&format!("/api/v1/cases?year={this_year}"))).await;
+        assert_eq!(this["total"], all["total"]);
+        let none = get_json(&supervisor, app.url("/api/v1/cases?year=2001")).await;
+        assert_eq!(none["total"], 0);
+        let village_committee = app.client_for("vc.xiaodian").await;
+        let refused = village_committee
+            .get(app.url("/api/v1/officers"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        app
+    })
+    .await;
 }

@@ -6,3 +6,4 @@ mod helpers;
 mod http_basics;
 mod pages;
 mod users;
+mod volume;
