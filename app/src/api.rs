@@ -19,6 +19,9 @@ pub struct ApiError {
     pub status: u16,
     pub code: String,
     pub message: String,
+    /// The request field at fault, for validation errors.
+    #[serde(default)]
+    pub field: Option<String>,
     /// For `possible_duplicate`: what already exists.
     #[serde(default)]
     pub duplicates: Vec<DuplicateHit>,
@@ -30,6 +33,7 @@ impl ApiError {
             status: 0,
             code: "network".into(),
             message,
+            field: None,
             duplicates: Vec::new(),
         }
     }
@@ -40,12 +44,14 @@ impl ApiError {
                 status,
                 code: parsed.error.code,
                 message: parsed.error.message,
+                field: parsed.error.field,
                 duplicates: parsed.error.duplicates.unwrap_or_default(),
             },
             Err(_) => ApiError {
                 status,
                 code: "unexpected".into(),
                 message: format!("HTTP {status}"),
+                field: None,
                 duplicates: Vec::new(),
             },
         }
@@ -163,6 +169,7 @@ fn decode<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ApiError> 
             status,
             code: "unexpected".into(),
             message: e.to_string(),
+            field: None,
             duplicates: Vec::new(),
         })
     } else {

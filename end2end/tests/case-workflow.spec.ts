@@ -29,7 +29,7 @@ test('an officer logs a lead, accepts it and proposes aid; a supervisor approves
   await form.locator('select[name=village_id]').selectOption({ label: '寿春镇 · 小甸村' });
   await form.locator('input[value=minor]').check();
   await form.getByRole('button', { name: '保存线索' }).click();
-  await expect(form.getByRole('alert')).toHaveText('身份证号校验位不正确');
+  await expect(form.locator('[data-field=id_number]')).toHaveText('身份证号校验位不正确');
   await form.locator('input[name=id_number]').fill('');
   await form.getByRole('button', { name: '保存线索' }).click();
   await expect(page).toHaveURL(/\/leads$/);
@@ -118,6 +118,11 @@ test('a guardian applies for a child; the supervisor turns down the green channe
   await mother.locator('input[name=name]').fill('吴秀兰');
   await mother.locator('select[name=village_id]').selectOption({ label: '正阳关镇 · 老庙村' });
   await mother.locator('input[value=poor_household]').check();
+  // A date in the future is refused by the server, with the message next to the date.
+  await form.locator('input[name=received_on]').fill('2099-01-01');
+  await form.getByRole('button', { name: '保存线索' }).click();
+  await expect(form.locator('[data-field=received_on]')).toHaveText('日期不能晚于今天');
+  await form.locator('input[name=received_on]').fill(todayInChina());
   await form.getByRole('button', { name: '保存线索' }).click();
   await expect(page).toHaveURL(/\/leads$/);
 

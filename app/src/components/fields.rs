@@ -24,3 +24,22 @@ pub fn VillageSelect(value: RwSignal<String>, #[prop(optional)] any: bool) -> im
         </select>
     }
 }
+
+/// A validation message shown next to its field: (field name, message).
+pub type FieldErrors = RwSignal<Option<(String, String)>>;
+
+/// The message of `errors` when it concerns `field`; nothing otherwise.
+#[component]
+pub fn FieldMessage(field: &'static str, errors: FieldErrors) -> impl IntoView {
+    let message = move || {
+        errors
+            .get()
+            .filter(|(f, _)| f == field)
+            .map(|(_, message)| message)
+    };
+    view! {
+        <Show when=move || message().is_some()>
+            <p class="field-error" role="alert" data-field=field>{message}</p>
+        </Show>
+    }
+}

@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use crate::api;
-use crate::components::fields::VillageSelect;
+use crate::components::fields::{FieldErrors, FieldMessage, VillageSelect};
 use crate::components::labels::{label, GroupBadges};
 use crate::i18n::{use_i18n, Key};
 
@@ -158,7 +158,15 @@ pub fn NewLeadPage() -> impl IntoView {
     let people = RwSignal::new(vec![PersonFields::new(0)]);
     let next_key = StoredValue::new(1usize);
     let error = RwSignal::new(None::<String>);
+    let field_errors: FieldErrors = RwSignal::new(None);
     let duplicates = RwSignal::new(Vec::<String>::new());
+    let clear_errors = move || {
+        error.set(None);
+        field_errors.set(None);
+        for person in people.get_untracked() {
+            person.errors.set(None);
+        }
+    };
 
     let save = Action::new(move |input: &NewLead| {
         let input = input.clone();
@@ -173,7 +181,20 @@ pub fn NewLeadPage() -> impl IntoView {
                             .map(|d| format!("{} · {}", d.person_name, d.label))
                             .collect(),
                     );
-                    error.set(Some(i18n.error_text(&e.code, &e.message)));
+                    let text = i18n.error_text(&e.code, &e.message);
+                    // Next to the field when the form has it in one place only.
+                    let list = people.get_untracked();
+                    match e.field.as_deref() {
+                        Some(f @ ("channel_detail" | "received_on" | "reporter" | "summary")) => {
+                            field_errors.set(Some((f.to_string(), text)))
+                        }
+                        Some(f @ ("name" | "id_number" | "village_id" | "phone"))
+                            if list.len() == 1 =>
+                        {
+                            list[0].errors.set(Some((f.to_string(), text)))
+                        }
+                        _ => error.set(Some(text)),
+                    }
                 }
             }
         }
@@ -202,6 +223,7 @@ pub fn NewLeadPage() -> impl IntoView {
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        clear_errors();
         // The same check digit rule the server applies, before anything is sent.
         for person in people.get_untracked() {
             let id = person.id_number.get_untracked();
@@ -213,7 +235,9 @@ pub fn NewLeadPage() -> impl IntoView {
                     domain::idcard::ResidentIdError::Format => "id_number_format",
                     domain::idcard::ResidentIdError::Checksum => "id_number_checksum",
                 };
-                error.set(Some(i18n.error_text(code, "")));
+                person
+                    .errors
+                    .set(Some(("id_number".into(), i18n.error_text(code, ""))));
                 return;
             }
         }
@@ -235,19 +259,23 @@ pub fn NewLeadPage() -> impl IntoView {
                     <label>
                         <span>{move || i18n.t(Key::LeadsDepartment)}</span>
                         <input name="channel_detail" bind:value=detail/>
+                        <FieldMessage field="channel_detail" errors=field_errors/>
                     </label>
                 </Show>
                 <label>
                     <span>{move || i18n.t(Key::LeadsReceivedOn)}</span>
                     <input name="received_on" type="date" required bind:value=received_on/>
+                    <FieldMessage field="received_on" errors=field_errors/>
                 </label>
                 <label>
                     <span>{move || i18n.t(Key::LeadsReporter)}</span>
                     <input name="reporter" required bind:value=reporter/>
+                    <FieldMessage field="reporter" errors=field_errors/>
                 </label>
                 <label>
                     <span>{move || i18n.t(Key::LeadsSummary)}</span>
                     <textarea name="summary" rows="4" required bind:value=summary></textarea>
+                    <FieldMessage field="summary" errors=field_errors/>
                 </label>
                 <For each=move || people.get().into_iter().enumerate() key=|(_, p)| p.key let:item>
                     <PersonFieldset index=item.0 person=item.1 on_remove=move |key| people.update(|list| list.retain(|p| p.key != key))/>
@@ -281,6 +309,8 @@ struct PersonFields {
     village_id: RwSignal<String>,
     phone: RwSignal<String>,
     groups: RwSignal<Vec<PriorityGroup>>,
+    /// A message for one of this person's fields.
+    errors: FieldErrors,
 }
 
 impl PersonFields {
@@ -292,6 +322,7 @@ impl PersonFields {
             village_id: RwSignal::new(String::new()),
             phone: RwSignal::new(String::new()),
             groups: RwSignal::new(Vec::new()),
+            errors: RwSignal::new(None),
         }
     }
 }
@@ -309,6 +340,7 @@ where
         village_id,
         phone,
         groups,
+        errors,
     } = person;
     let number = (index + 1).to_string();
     view! {
@@ -319,18 +351,22 @@ where
             <label>
                 <span>{move || i18n.t(Key::LeadsName)}</span>
                 <input name="name" required bind:value=name/>
+                <FieldMessage field="name" errors/>
             </label>
             <label>
                 <span>{move || i18n.t(Key::LeadsIdNumber)}</span>
                 <input name="id_number" autocapitalize="characters" maxlength="18" bind:value=id_number/>
+                <FieldMessage field="id_number" errors/>
             </label>
             <label>
                 <span>{move || i18n.t(Key::CaseVillage)}</span>
                 <VillageSelect value=village_id/>
+                <FieldMessage field="village_id" errors/>
             </label>
             <label>
                 <span>{move || i18n.t(Key::LeadsPhone)}</span>
                 <input name="phone" type="tel" inputmode="tel" bind:value=phone/>
+                <FieldMessage field="phone" errors/>
             </label>
             <div class="groups" role="group" aria-label=move || i18n.t(Key::LeadsGroups)>
                 <span class="muted">{move || i18n.t(Key::LeadsGroups)}</span>

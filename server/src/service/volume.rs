@@ -14,6 +14,7 @@ use domain::Role;
 use super::{ServiceError, ServiceResult};
 use crate::config::AppConfig;
 use crate::storage::bulk::{self, Value};
+use crate::storage::cases::name_grams;
 use crate::storage::{self, now_ms, Db};
 
 const HOUR: i64 = 3_600_000;
@@ -261,6 +262,7 @@ struct BatchInput {
 #[derive(Default)]
 struct Batch {
     people: Vec<Vec<Value>>,
+    name_grams: Vec<Vec<Value>>,
     leads: Vec<Vec<Value>>,
     lead_people: Vec<Vec<Value>>,
     cases: Vec<Vec<Value>>,
@@ -481,6 +483,9 @@ impl Batch {
             rng.below(1000)
         );
         let id_number = with_check_char(&first17);
+        for gram in name_grams(name) {
+            self.name_grams.push(vec![Value::Text(gram), Value::Int(id)]);
+        }
         self.people.push(vec![
             Value::Int(id),
             Value::Text(name.into()),
@@ -539,6 +544,13 @@ impl Batch {
                 "created_at",
             ],
             &self.people,
+        )
+        .await?;
+        bulk::insert_rows(
+            &mut tx,
+            "person_name_grams",
+            &["gram", "person_id"],
+            &self.name_grams,
         )
         .await?;
         bulk::insert_rows(
@@ -626,6 +638,9 @@ impl Batch {
         };
         for row in &mut self.people {
             shift(&mut row[0], people);
+        }
+        for row in &mut self.name_grams {
+            shift(&mut row[1], people);
         }
         for row in &mut self.leads {
             shift(&mut row[0], leads);

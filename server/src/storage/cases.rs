@@ -2,6 +2,7 @@
 
 use sqlx::FromRow;
 
+use super::bulk::Value;
 use super::{on_db, on_tx, Db, StorageResult, Tx};
 
 #[derive(Debug, Clone, FromRow)]
@@ -192,7 +193,7 @@ pub async fn insert_person(tx: &mut Tx, person: &NewPerson<'_>) -> StorageResult
     let sql =
         "INSERT INTO people (name, id_number, village_id, phone, priority_groups, created_at) \
                VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
-    on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(sql)
+    let id = on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(sql)
         .bind(person.name)
         .bind(person.id_number)
         .bind(person.village_id)
@@ -200,7 +201,64 @@ pub async fn insert_person(tx: &mut Tx, person: &NewPerson<'_>) -> StorageResult
         .bind(person.priority_groups)
         .bind(person.now)
         .fetch_one(conn)
-        .await)
+        .await)?;
+    let grams: Vec<Vec<Value>> = name_grams(person.name)
+        .into_iter()
+        .map(|gram| vec![Value::Text(gram), Value::Int(id)])
+        .collect();
+    super::bulk::insert_rows(tx, "person_name_grams", &["gram", "person_id"], &grams).await?;
+    Ok(id)
+}
+
+/// Longest substring kept in the name index; longer queries are checked after the lookup.
+pub const MAX_GRAM: usize = 4;
+
+/// The distinct substrings of one to [`MAX_GRAM`] characters of a name: the
+/// rows of `person_name_grams` (see migration 0004).
+pub fn name_grams(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let mut grams: Vec<String> = (0..chars.len())
+        .flat_map(|start| {
+            let chars = &chars;
+            (1..=MAX_GRAM)
+                .filter(move |n| start + n <= chars.len())
+                .map(move |n| chars[start..start + n].iter().collect())
+        })
+        .collect();
+    grams.sort();
+    grams.dedup();
+    grams
+}
+
+/// How a search text is matched, chosen so that each kind uses an index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TextSearch {
+    /// Digits only: the number's sequence, in any year.
+    Seq(i64),
+    /// Looks like a case number (寿检司救受〔2026〕3号): a substring of the number.
+    Number(String),
+    /// Other text with digits: either; this one scans, but real names have no digits.
+    NameOrNumber(String),
+    /// Anything else: a substring of the applicant's name.
+    Name(String),
+}
+
+impl TextSearch {
+    fn classify(text: &str) -> TextSearch {
+        let text = text.trim();
+        if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
+            if let Ok(seq) = text.parse() {
+                return TextSearch::Seq(seq);
+            }
+        }
+        if text.contains(['〔', '〕', '号']) {
+            return TextSearch::Number(text.to_string());
+        }
+        if text.chars().any(|c| c.is_ascii_digit()) {
+            return TextSearch::NameOrNumber(text.to_string());
+        }
+        TextSearch::Name(text.to_string())
+    }
 }
 
 /// Open leads and open cases about a person with this ID number, or this name in this village.
@@ -422,6 +480,9 @@ pub async fn case_years(db: &Db) -> StorageResult<Vec<i64>> {
 pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<(Vec<CaseRow>, i64)> {
     let mut conditions: Vec<String> = Vec::new();
     let mut binds: Vec<Bind> = Vec::new();
+    // The count joins only the tables a condition needs.
+    let mut joins_people = filter.priority_group.is_some();
+    let joins_leads = filter.channel.is_some();
     let mut add = |condition: &str, bind: Bind| {
         binds.push(bind);
         conditions.push(condition.replace('?', &format!("${}", binds.len())));
@@ -449,10 +510,29 @@ pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<(Vec<Case
         );
     }
     if let Some(text) = &filter.text {
-        let pattern = format!("%{}%", text.replace(['%', '_'], ""));
-        binds.push(Bind::Text(pattern));
-        let n = binds.len();
-        conditions.push(format!("(c.number LIKE ${n} OR p.name LIKE ${n})"));
+        let text = text.replace(['%', '_'], "");
+        match TextSearch::classify(&text) {
+            TextSearch::Seq(seq) => add("c.seq = ?", Bind::Int(seq)),
+            TextSearch::Number(part) => add("c.number LIKE ?", Bind::Text(format!("%{part}%"))),
+            TextSearch::NameOrNumber(part) => {
+                joins_people = true;
+                add(
+                    "(c.number LIKE ? OR p.name LIKE ?)",
+                    Bind::Text(format!("%{part}%")),
+                );
+            }
+            TextSearch::Name(part) => {
+                let lookup: String = part.chars().take(MAX_GRAM).collect();
+                add(
+                    "c.applicant_id IN (SELECT g.person_id FROM person_name_grams g WHERE g.gram = ?)",
+                    Bind::Text(lookup.clone()),
+                );
+                if lookup != part {
+                    joins_people = true;
+                    add("p.name LIKE ?", Bind::Text(format!("%{part}%")));
+                }
+            }
+        }
     }
     if let Some(overdue) = &filter.overdue {
         binds.push(Bind::Int(overdue.now));
@@ -474,7 +554,17 @@ pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<(Vec<Case
         binds.len() + 2
     );
     let count_sql = format!(
-        "SELECT COUNT(*) FROM cases c JOIN leads l ON l.id = c.lead_id JOIN people p ON p.id = c.applicant_id{where_clause}"
+        "SELECT COUNT(*) FROM cases c{}{}{where_clause}",
+        if joins_leads {
+            " JOIN leads l ON l.id = c.lead_id"
+        } else {
+            ""
+        },
+        if joins_people {
+            " JOIN people p ON p.id = c.applicant_id"
+        } else {
+            ""
+        },
     );
     on_db!(db, pool => {
         let mut list = sqlx::query_as::<_, CaseRow>(&list_sql);
@@ -495,4 +585,39 @@ pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<(Vec<Case
         let total = count.fetch_one(pool).await?;
         Ok((rows, total))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_is_indexed_by_its_short_substrings() {
+        assert_eq!(name_grams("张小明"), ["小", "小明", "张", "张小", "张小明", "明"]);
+        // Five characters: substrings up to four only.
+        let grams = name_grams("欧阳小明明");
+        assert!(grams.contains(&"欧阳小明".to_string()));
+        assert!(!grams.iter().any(|g| g.chars().count() > MAX_GRAM));
+        // Repeats are stored once.
+        assert_eq!(grams.iter().filter(|g| *g == "明").count(), 1);
+    }
+
+    #[test]
+    fn search_text_is_matched_by_number_sequence_or_name() {
+        assert_eq!(TextSearch::classify(" 12 "), TextSearch::Seq(12));
+        assert_eq!(
+            TextSearch::classify("〔2026〕3号"),
+            TextSearch::Number("〔2026〕3号".into())
+        );
+        assert_eq!(
+            TextSearch::classify("2026"),
+            TextSearch::Seq(2026),
+            "digits alone are a sequence"
+        );
+        assert_eq!(TextSearch::classify("小明"), TextSearch::Name("小明".into()));
+        assert_eq!(
+            TextSearch::classify("测试301"),
+            TextSearch::NameOrNumber("测试301".into())
+        );
+    }
 }

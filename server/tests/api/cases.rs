@@ -1071,3 +1071,64 @@ async fn an_agent_applies_for_a_child_and_the_list_filters_by_officer_and_year()
     })
     .await;
 }
+
+#[tokio::test]
+async fn search_finds_a_name_by_any_part_and_a_case_by_its_number() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let village = village_id(&app, &officer, "城东村").await;
+        let lead = json_body(
+            post(
+                &officer,
+                app.url("/api/v1/leads"),
+                lead_body(village, "欧阳晓明明", &id_number(631)),
+            )
+            .await,
+        )
+        .await;
+        let case = json_body(
+            post(
+                &officer,
+                app.url(&format!("/api/v1/leads/{}/accept", lead["id"])),
+                json!({}),
+            )
+            .await,
+        )
+        .await;
+        let id = case["id"].as_i64().unwrap();
+        let number = case["number"].as_str().unwrap().to_string();
+        let seq: String = number
+            .rsplit('〕')
+            .next()
+            .unwrap()
+            .trim_end_matches('号')
+            .to_string();
+        let search = |q: String| {
+            let officer = officer.clone();
+            let url = app.url(&format!("/api/v1/cases?per_page=100&q={}", urlencode(&q)));
+            async move { ids(&get_json(&officer, url).await) }
+        };
+        for q in ["晓明", "欧阳", "明", "欧阳晓明明", "阳晓明明"] {
+            assert!(search(q.into()).await.contains(&id), "{q} finds the case");
+        }
+        for q in ["欧阳晓明明明", "晓红"] {
+            assert!(!search(q.into()).await.contains(&id), "{q} does not");
+        }
+        assert!(search(seq.clone()).await.contains(&id), "the sequence {seq}");
+        assert_eq!(search(number.clone()).await, vec![id], "the whole number");
+        let fragment: String = number.chars().skip_while(|c| *c != '〔').collect();
+        assert_eq!(search(fragment).await, vec![id], "〔year〕seq号");
+        app
+    })
+    .await;
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,232 @@
+//! Case list and search latency as the number of cases grows.
+//!
+//! `make bench` (or `cargo bench -p server --bench case_list`) generates
+//! cases with the same code as `jiuzhu demo --cases N`, serves the real
+//! application on a loopback port and times each query over HTTP, logged in
+//! as a supervisor (who sees the whole county). It prints p50 and p95 per
+//! query, per database, per size.
+//!
+//! Settings: BENCH_CASES (default "10000,100000"), BENCH_RUNS per query
+//! (default 60), and TEST_POSTGRES_URL to measure PostgreSQL as well.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use server::config::{AppConfig, Settings};
+use server::service::{demo, volume};
+use server::startup::Application;
+use server::storage::Db;
+use sqlx::Connection;
+
+const PASSWORD: &str = "bench-password-123";
+
+/// (label, query string) — the list as supervisors and officers use it.
+const QUERIES: &[(&str, &str)] = &[
+    ("first page, no filter", ""),
+    ("approval inbox (state=proposed)", "state=proposed"),
+    ("search a full name", "q={name}"),
+    ("search part of a name", "q={given}"),
+    ("search a case number", "q={number}"),
+    ("village + priority group", "village_id={village}&priority_group=minor"),
+    ("officer + year", "officer_id={officer}&year={year}"),
+    ("overdue only", "overdue=true"),
+    ("page 50", "page=50"),
+];
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let sizes: Vec<usize> = std::env::var("BENCH_CASES")
+        .unwrap_or_else(|_| "10000,100000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(60);
+    let mut backends = vec!["sqlite"];
+    if std::env::var("TEST_POSTGRES_URL").is_ok_and(|v| !v.is_empty()) {
+        backends.push("postgres");
+    } else {
+        eprintln!("TEST_POSTGRES_URL not set: measuring SQLite only");
+    }
+    println!("| database | cases | query | p50 ms | p95 ms |");
+    println!("|---|---:|---|---:|---:|");
+    for backend in backends {
+        let bench = Bench::start(backend).await?;
+        let mut have = 0;
+        for (i, size) in sizes.iter().enumerate() {
+            let started = Instant::now();
+            volume::generate(&bench.db, &AppConfig::default(), size - have, i as u64 + 1)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            eprintln!(
+                "{backend}: generated {} cases in {:.1} s",
+                size - have,
+                started.elapsed().as_secs_f64()
+            );
+            have = *size;
+            let values = bench.sample_values().await?;
+            for (label, template) in QUERIES {
+                let query = fill(template, &values);
+                let times = bench.time(&query, runs).await?;
+                println!(
+                    "| {backend} | {size} | {label} | {:.1} | {:.1} |",
+                    percentile(&times, 50),
+                    percentile(&times, 95)
+                );
+            }
+        }
+        bench.stop().await;
+    }
+    Ok(())
+}
+
+struct Bench {
+    db: Db,
+    addr: std::net::SocketAddr,
+    client: reqwest::Client,
+    stop: tokio::sync::oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+impl Bench {
+    async fn start(backend: &str) -> anyhow::Result<Bench> {
+        let dir = tempfile::tempdir()?;
+        let (url, pg) = if backend == "sqlite" {
+            (format!("sqlite:{}", dir.path().join("bench.db").display()), None)
+        } else {
+            let admin = std::env::var("TEST_POSTGRES_URL")?;
+            let name = format!("jiuzhu_bench_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = sqlx::PgConnection::connect(&admin).await?;
+            sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                .execute(&mut conn)
+                .await?;
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+            (format!("{base}/{name}"), Some((admin.clone(), name)))
+        };
+        let db = Db::connect(&url).await?;
+        db.migrate().await?;
+        demo::load(&db, Some(PASSWORD))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let app = Application::build_with_db(
+            Settings {
+                addr: "127.0.0.1:0".parse()?,
+                database_url: url,
+                site_root: PathBuf::from(dir.path()),
+                http: AppConfig::default(),
+            },
+            db.clone(),
+        )
+        .await?;
+        let addr = app.local_addr();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        let client = reqwest::Client::builder().cookie_store(true).build()?;
+        let login = client
+            .post(format!("http://{addr}/api/v1/auth/login"))
+            .json(&serde_json::json!({ "username": "zhang.jian", "password": PASSWORD }))
+            .send()
+            .await?;
+        anyhow::ensure!(login.status().is_success(), "login failed");
+        Ok(Bench {
+            db,
+            addr,
+            client,
+            stop,
+            _dir: dir,
+            pg,
+        })
+    }
+
+    async fn get(&self, query: &str) -> anyhow::Result<serde_json::Value> {
+        let response = self
+            .client
+            .get(format!("http://{}/api/v1/cases?{query}", self.addr))
+            .send()
+            .await?;
+        anyhow::ensure!(response.status().is_success(), "{query}: {}", response.status());
+        Ok(response.json().await?)
+    }
+
+    /// Real values to search for, taken from a case in the middle of the data.
+    async fn sample_values(&self) -> anyhow::Result<Vec<(&'static str, String)>> {
+        let page = self.get("page=37&per_page=1").await?;
+        let item = &page["items"][0];
+        let detail: serde_json::Value = self
+            .client
+            .get(format!("http://{}/api/v1/cases/{}", self.addr, item["id"]))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let name = detail["applicant"]["name"].as_str().unwrap_or("王").to_string();
+        let given: String = name.chars().skip(1).collect();
+        let number = item["number"].as_str().unwrap_or_default().to_string();
+        let year = number
+            .split(['〔', '〕'])
+            .nth(1)
+            .unwrap_or("2026")
+            .to_string();
+        Ok(vec![
+            ("{name}", name),
+            ("{given}", given),
+            ("{number}", number),
+            ("{village}", item["village"]["id"].to_string()),
+            ("{officer}", item["officer"]["id"].to_string()),
+            ("{year}", year),
+        ])
+    }
+
+    async fn time(&self, query: &str, runs: usize) -> anyhow::Result<Vec<Duration>> {
+        for _ in 0..3 {
+            self.get(query).await?;
+        }
+        let mut times = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let started = Instant::now();
+            self.get(query).await?;
+            times.push(started.elapsed());
+        }
+        Ok(times)
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.db.close().await;
+        if let Some((admin, name)) = self.pg {
+            if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await;
+            }
+        }
+    }
+}
+
+fn fill(template: &str, values: &[(&str, String)]) -> String {
+    values.iter().fold(template.to_string(), |text, (key, value)| {
+        text.replace(key, &encode(value))
+    })
+}
+
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn percentile(times: &[Duration], p: usize) -> f64 {
+    let mut sorted: Vec<Duration> = times.to_vec();
+    sorted.sort();
+    let index = ((sorted.len() * p).div_ceil(100)).saturating_sub(1);
+    sorted[index.min(sorted.len() - 1)].as_secs_f64() * 1000.0
+}
