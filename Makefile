@@ -12,7 +12,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 JIUZHU := $(TARGET_DIR)/release/jiuzhu
 ENV := source target/toolchain.env
 
-.PHONY: run test setup setup-e2e build unit-test api-test e2e-test fmt clean
+.PHONY: run test setup setup-e2e build unit-test api-test e2e-test bench fmt clean
 
 setup:
 	bash server/scripts/setup.sh
@@ -50,6 +50,11 @@ e2e-test:
 	@$(ENV)
 	cd end2end
 	JIUZHU_BIN="$(abspath $(JIUZHU))" npx playwright test
+
+# Latency figures, not pass/fail: see the README's "Volume data and benchmarks".
+bench: setup
+	@$(ENV)
+	cargo bench --locked -p server --bench case_list
 
 fmt:
 	cargo fmt --all
