@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod cases;
 pub mod places;
+pub mod screening;
 pub mod sessions;
 pub mod throttle;
 pub mod users;
