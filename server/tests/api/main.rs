@@ -5,4 +5,5 @@ mod cases;
 mod helpers;
 mod http_basics;
 mod pages;
+mod screening;
 mod users;
