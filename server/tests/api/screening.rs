@@ -614,12 +614,14 @@ async fn bad_files_are_refused_whole_and_big_ones_within_the_upload_limit_are_ta
 
         // Well above the API's 64 KiB JSON limit, well below the upload's.
         let mut big = format!("{HEADINGS}\n");
+        // Nobody in it is flagged, which keeps the test quick.
         for i in 0..5_000 {
-            big.push_str(&format!("B{i},张三,,,,是,,,\n"));
+            big.push_str(&format!("B{i},张三,,,,否,,,\n"));
         }
         assert!(big.len() > 64 * 1024);
         let body = upload_ok(&app, &officer, "big.csv", big.into_bytes()).await;
-        assert_eq!(body["import"]["rows_flagged"], 5_000);
+        assert_eq!(body["import"]["rows_total"], 5_000);
+        assert_eq!(body["import"]["rows_flagged"], 0);
         app
     })
     .await;
@@ -655,6 +657,32 @@ async fn the_screening_api_is_in_the_openapi_document() {
         ] {
             assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
         }
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_screening_page_renders_open_flags_with_translated_reasons_and_the_leads_page_links_to_it(
+) {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        upload_ok(&app, &officer, "a.csv", sample_csv().into_bytes()).await;
+
+        let response = officer.get(app.url("/screening")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let html = response.text().await.unwrap();
+        assert!(html.contains("案件管理筛查"), "title");
+        assert!(html.contains("寿公刑〔2026〕101号"), "an open flag");
+        assert!(
+            html.contains("未成年人") && html.contains("未获赔偿"),
+            "reasons"
+        );
+        assert!(!html.contains("林小满"), "names are masked");
+
+        let leads = officer.get(app.url("/leads")).send().await.unwrap();
+        assert!(leads.text().await.unwrap().contains("href=\"/screening\""));
         app
     })
     .await;
