@@ -31,6 +31,8 @@ test('an officer imports a case list, sees who is flagged and why, and turns a f
   await expect(child.getByTestId('reasons').locator('.badge')).toHaveText(['未成年人', '未获赔偿']);
   await expect(flags.filter({ hasText: '寿公刑〔2026〕202号' }).getByTestId('reasons')).toHaveText('残疾');
 
+  await page.screenshot({ path: 'out/screening-flags.png', fullPage: true });
+
   // One tap: a lead.
   await child.getByRole('button', { name: '生成线索' }).click();
   await expect(child).toContainText('已生成线索');
