@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 import path from 'node:path';
-import { logIn, watchConsole } from './helpers';
+import { logIn, waitForHydration, watchConsole } from './helpers';
 
 test('an officer imports a case list, sees who is flagged and why, and turns a flag into a lead', async ({ page }) => {
   const problems = watchConsole(page);
@@ -24,7 +24,8 @@ test('an officer imports a case list, sees who is flagged and why, and turns a f
   await expect(page.getByTestId('row-errors').locator('li')).toHaveText(['第4行：身份证号校验位不正确']);
 
   // The flags, each reason a badge.
-  const flags = page.getByTestId('flag-list').locator('li.lead-item');
+  // Only this file's cases: other tests in the run may add flags of their own.
+  const flags = page.getByTestId('flag-list').locator('li.lead-item', { hasText: '寿公刑〔2026〕20' });
   await expect(flags).toHaveCount(2);
   const child = flags.filter({ hasText: '寿公刑〔2026〕201号' });
   await expect(child).toContainText('许*禾');
@@ -41,7 +42,7 @@ test('an officer imports a case list, sees who is flagged and why, and turns a f
   await page.getByRole('button', { name: '上传并筛查' }).click();
   await expect(result).toContainText('该文件已导入过');
   await page.reload();
-  await expect(page.getByTestId('flag-list').locator('li.lead-item')).toHaveCount(1);
+  await expect(page.getByTestId('flag-list').locator('li.lead-item', { hasText: '寿公刑〔2026〕20' })).toHaveCount(1);
 
   // The lead waits in the list, from the case screening channel, as a minor.
   await page.goto('/leads');
@@ -49,5 +50,30 @@ test('an officer imports a case list, sees who is flagged and why, and turns a f
   await expect(lead).toContainText('案件管理筛查');
   await expect(lead).toContainText('未成年人');
   await page.screenshot({ path: 'out/screening-lead.png', fullPage: true });
+  expect(problems).toEqual([]);
+});
+
+test('a file whose headings are not recognised asks for its columns, then imports', async ({ page }) => {
+  const problems = watchConsole(page);
+  await logIn(page, 'wang.fang');
+  await page.goto('/screening');
+  await waitForHydration(page);
+
+  await page.locator('input[type=file]').setInputFiles(path.join(__dirname, 'fixtures', 'screening-unknown-headings.csv'));
+  await page.getByRole('button', { name: '上传并筛查' }).click();
+  const form = page.getByTestId('screening-mapping');
+  await expect(form).toBeVisible();
+
+  // The required columns are checked before anything is sent.
+  await form.getByRole('button', { name: '按此导入' }).click();
+  await expect(form.getByRole('alert')).toHaveText('请指定案号列和被害人姓名列');
+  await form.locator('select[name=case_ref]').selectOption('编码');
+  await form.locator('select[name=victim_name]').selectOption('当事人');
+  await form.locator('select[name=id_number]').selectOption('证件');
+  await form.getByRole('button', { name: '按此导入' }).click();
+
+  await expect(page.getByTestId('screening-result')).toContainText('共1行：新发现1人');
+  const flag = page.getByTestId('flag-list').locator('li.lead-item', { hasText: 'X-301' });
+  await expect(flag.getByTestId('reasons')).toHaveText('未成年人');
   expect(problems).toEqual([]);
 });
