@@ -9,6 +9,9 @@ use domain::api::{
     ErrorBody, LeadView, LoginRequest, Me, NamedRef, NewLead, NewUser, ResetPassword,
     TransitionRequest, UserView, Village,
 };
+use domain::screening::{
+    ColumnMapping, DismissFlag, FlagToLead, ScreeningFlagView, ScreeningUpload,
+};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -28,7 +31,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn network(message: String) -> ApiError {
+    pub(crate) fn network(message: String) -> ApiError {
         ApiError {
             status: 0,
             code: "network".into(),
@@ -314,6 +317,100 @@ pub fn decline_lead(
     request(
         Method::Post,
         format!("/api/v1/leads/{id}/decline"),
+        json(input),
+    )
+}
+
+/// Sends a file's bytes as the request body. Only the browser uploads files;
+/// during server rendering there is none to send.
+fn upload<T: DeserializeOwned + 'static>(
+    path: String,
+    bytes: Vec<u8>,
+) -> impl std::future::Future<Output = Result<T, ApiError>> + Send + 'static {
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        send_wrapper::SendWrapper::new(async move {
+            let origin = web_sys::window()
+                .and_then(|w| w.location().origin().ok())
+                .unwrap_or_default();
+            let response = reqwest::Client::new()
+                .post(format!("{origin}{path}"))
+                .header("content-type", "application/octet-stream")
+                .body(bytes)
+                .send()
+                .await
+                .map_err(|e| ApiError::network(e.to_string()))?;
+            let status = response.status().as_u16();
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| ApiError::network(e.to_string()))?;
+            decode(status, &body)
+        })
+    }
+    #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
+    {
+        let _ = (path, bytes);
+        async {
+            Err(ApiError::network(
+                "files are uploaded from the browser".into(),
+            ))
+        }
+    }
+}
+
+pub fn upload_screening(
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> impl std::future::Future<Output = Result<ScreeningUpload, ApiError>> + Send {
+    upload(
+        format!(
+            "/api/v1/screening/imports?file_name={}",
+            crate::components::labels::encode(file_name)
+        ),
+        bytes,
+    )
+}
+
+pub fn choose_screening_mapping(
+    import_id: i64,
+    mapping: &ColumnMapping,
+) -> impl std::future::Future<Output = Result<ScreeningUpload, ApiError>> + Send {
+    request(
+        Method::Post,
+        format!("/api/v1/screening/imports/{import_id}/mapping"),
+        json(mapping),
+    )
+}
+
+pub fn list_screening_flags(
+    status: &str,
+) -> impl std::future::Future<Output = Result<Vec<ScreeningFlagView>, ApiError>> + Send {
+    request(
+        Method::Get,
+        format!("/api/v1/screening/flags?status={status}"),
+        None,
+    )
+}
+
+pub fn screening_flag_to_lead(
+    id: i64,
+    input: &FlagToLead,
+) -> impl std::future::Future<Output = Result<LeadView, ApiError>> + Send {
+    request(
+        Method::Post,
+        format!("/api/v1/screening/flags/{id}/lead"),
+        json(input),
+    )
+}
+
+pub fn dismiss_screening_flag(
+    id: i64,
+    input: &DismissFlag,
+) -> impl std::future::Future<Output = Result<ScreeningFlagView, ApiError>> + Send {
+    request(
+        Method::Post,
+        format!("/api/v1/screening/flags/{id}/dismiss"),
         json(input),
     )
 }

@@ -6,6 +6,7 @@ pub mod cases;
 pub mod error;
 pub mod extract;
 pub mod reference;
+pub mod screening;
 pub mod ssr;
 pub mod users;
 
@@ -58,6 +59,7 @@ const MAX_JSON_BODY: usize = 64 * 1024;
         (name = "reference", description = "Villages and agencies"),
         (name = "audit", description = "Audit log"),
         (name = "cases", description = "Aid leads and cases"),
+        (name = "screening", description = "Screening imported criminal cases for aid leads"),
         (name = "health", description = "Probes"),
     )
 )]
@@ -99,6 +101,18 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::decline_green_channel))
         .routes(routes!(cases::list_officers))
         .routes(routes!(cases::case_years))
+        // Only the upload takes more than the API's 64 KiB: the innermost limit wins.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(screening::upload_import))
+                .layer(DefaultBodyLimit::max(screening::MAX_UPLOAD_BYTES)),
+        )
+        .routes(routes!(screening::get_import))
+        .routes(routes!(screening::choose_mapping))
+        .routes(routes!(screening::get_mapping))
+        .routes(routes!(screening::list_flags))
+        .routes(routes!(screening::flag_to_lead))
+        .routes(routes!(screening::dismiss_flag))
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .split_for_parts()

@@ -25,7 +25,8 @@ pub fn format_date((y, m, d): (i32, u32, u32)) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-fn days_in_month(y: i32, m: u32) -> u32 {
+/// Days in month `m` of year `y` (Gregorian).
+pub fn days_in_month(y: i32, m: u32) -> u32 {
     match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,

@@ -12,6 +12,7 @@ pub mod date;
 pub mod idcard;
 pub mod money;
 pub mod role;
+pub mod screening;
 
 pub use account::{validate_display_name, validate_password, validate_username, FieldError};
 pub use money::Fen;

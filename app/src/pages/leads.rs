@@ -19,7 +19,10 @@ pub fn LeadsPage() -> impl IntoView {
         <section class="card">
             <div class="case-head">
                 <h1>{move || i18n.t(Key::LeadsOpen)}</h1>
-                <A href="/leads/new" attr:class="button primary">{move || i18n.t(Key::LeadsNew)}</A>
+                <div class="lead-actions">
+                    <A href="/screening" attr:class="button">{move || i18n.t(Key::ScreeningLink)}</A>
+                    <A href="/leads/new" attr:class="button primary">{move || i18n.t(Key::LeadsNew)}</A>
+                </div>
             </div>
         </section>
         <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>

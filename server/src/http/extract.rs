@@ -22,6 +22,20 @@ impl<T: serde::Serialize> IntoResponse for AppJson<T> {
     }
 }
 
+/// The raw request body (an uploaded file), with our error shape when it is too large.
+pub struct AppBytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for AppBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        axum::body::Bytes::from_request(request, state)
+            .await
+            .map(AppBytes)
+            .map_err(ApiError::from)
+    }
+}
+
 /// `axum::extract::Path` with our error shape.
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(ApiError))]

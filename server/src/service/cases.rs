@@ -86,6 +86,20 @@ fn state(text: &str) -> ServiceResult<CaseState> {
 #[tracing::instrument(skip_all, fields(channel = input.channel.as_str()))]
 pub async fn create_lead(db: &Db, actor: &Actor, input: NewLead) -> Result<LeadView, LeadError> {
     actor.require(Permission::LogLeads)?;
+    let mut tx = db.begin().await?;
+    let lead_id = create_lead_in(&mut tx, actor, input).await?;
+    tx.commit().await?;
+    Ok(get_lead(db, actor, lead_id).await?)
+}
+
+/// [`create_lead`]'s checks and writes inside the caller's transaction, so
+/// another use case (a screening flag becoming a lead) commits both or neither.
+/// The caller has checked the permission. Returns the new lead's id.
+pub(crate) async fn create_lead_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    input: NewLead,
+) -> Result<i64, LeadError> {
     let channel_detail = optional(&input.channel_detail);
     if input.channel == Channel::InternalReferral && channel_detail.is_none() {
         return Err(invalid(
@@ -112,9 +126,8 @@ pub async fn create_lead(db: &Db, actor: &Actor, input: NewLead) -> Result<LeadV
         .collect::<ServiceResult<Vec<_>>>()?;
 
     let now = now_ms();
-    let mut tx = db.begin().await?;
     for person in &people {
-        if !storage::places::village_exists(&mut tx, person.village_id).await? {
+        if !storage::places::village_exists(tx, person.village_id).await? {
             return Err(invalid("village_id", "unknown_village", "no such village").into());
         }
     }
@@ -122,7 +135,7 @@ pub async fn create_lead(db: &Db, actor: &Actor, input: NewLead) -> Result<LeadV
         let mut hits = Vec::new();
         for person in &people {
             for row in store::find_duplicates(
-                &mut tx,
+                tx,
                 person.id_number.as_deref(),
                 &person.name,
                 person.village_id,
@@ -143,7 +156,7 @@ pub async fn create_lead(db: &Db, actor: &Actor, input: NewLead) -> Result<LeadV
     }
     let received_on = format_date(received);
     let lead_id = store::insert_lead(
-        &mut tx,
+        tx,
         &NewLeadRow {
             channel: input.channel.as_str(),
             channel_detail: channel_detail.as_deref(),
@@ -157,7 +170,7 @@ pub async fn create_lead(db: &Db, actor: &Actor, input: NewLead) -> Result<LeadV
     .await?;
     for (position, person) in people.iter().enumerate() {
         let person_id = store::insert_person(
-            &mut tx,
+            tx,
             &NewPerson {
                 name: &person.name,
                 id_number: person.id_number.as_deref(),
@@ -168,10 +181,10 @@ pub async fn create_lead(db: &Db, actor: &Actor, input: NewLead) -> Result<LeadV
             },
         )
         .await?;
-        store::link_lead_person(&mut tx, lead_id, person_id, position as i64).await?;
+        store::link_lead_person(tx, lead_id, person_id, position as i64).await?;
     }
     audit::record(
-        &mut tx,
+        tx,
         Some(actor),
         Change {
             entity_type: "lead",
@@ -183,8 +196,7 @@ pub async fn create_lead(db: &Db, actor: &Actor, input: NewLead) -> Result<LeadV
         },
     )
     .await?;
-    tx.commit().await?;
-    Ok(get_lead(db, actor, lead_id).await?)
+    Ok(lead_id)
 }
 
 struct CheckedPerson {
