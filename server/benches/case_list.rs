@@ -27,7 +27,10 @@ const QUERIES: &[(&str, &str)] = &[
     ("search a full name", "q={name}"),
     ("search part of a name", "q={given}"),
     ("search a case number", "q={number}"),
-    ("village + priority group", "village_id={village}&priority_group=minor"),
+    (
+        "village + priority group",
+        "village_id={village}&priority_group=minor",
+    ),
     ("officer + year", "officer_id={officer}&year={year}"),
     ("overdue only", "overdue=true"),
     ("page 50", "page=50"),
@@ -95,7 +98,10 @@ impl Bench {
     async fn start(backend: &str) -> anyhow::Result<Bench> {
         let dir = tempfile::tempdir()?;
         let (url, pg) = if backend == "sqlite" {
-            (format!("sqlite:{}", dir.path().join("bench.db").display()), None)
+            (
+                format!("sqlite:{}", dir.path().join("bench.db").display()),
+                None,
+            )
         } else {
             let admin = std::env::var("TEST_POSTGRES_URL")?;
             let name = format!("jiuzhu_bench_{}", uuid::Uuid::new_v4().simple());
@@ -149,7 +155,11 @@ impl Bench {
             .get(format!("http://{}/api/v1/cases?{query}", self.addr))
             .send()
             .await?;
-        anyhow::ensure!(response.status().is_success(), "{query}: {}", response.status());
+        anyhow::ensure!(
+            response.status().is_success(),
+            "{query}: {}",
+            response.status()
+        );
         Ok(response.json().await?)
     }
 
@@ -164,7 +174,10 @@ impl Bench {
             .await?
             .json()
             .await?;
-        let name = detail["applicant"]["name"].as_str().unwrap_or("王").to_string();
+        let name = detail["applicant"]["name"]
+            .as_str()
+            .unwrap_or("王")
+            .to_string();
         let given: String = name.chars().skip(1).collect();
         let number = item["number"].as_str().unwrap_or_default().to_string();
         let year = number
@@ -209,9 +222,11 @@ impl Bench {
 }
 
 fn fill(template: &str, values: &[(&str, String)]) -> String {
-    values.iter().fold(template.to_string(), |text, (key, value)| {
-        text.replace(key, &encode(value))
-    })
+    values
+        .iter()
+        .fold(template.to_string(), |text, (key, value)| {
+            text.replace(key, &encode(value))
+        })
 }
 
 fn encode(value: &str) -> String {

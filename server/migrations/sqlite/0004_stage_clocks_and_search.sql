@@ -33,3 +33,21 @@ WITH RECURSIVE starts (person_id, name, pos) AS (
 INSERT INTO person_name_grams (gram, person_id)
 SELECT DISTINCT substr(name, pos, n), person_id FROM starts, lengths
 WHERE pos + n - 1 <= length(name);
+
+-- Each person's priority groups, one row per group, so the list's group filter
+-- is an index lookup. people.priority_groups stays the copy that is shown;
+-- storage::cases::insert_person writes both.
+CREATE TABLE person_groups (
+    priority_group TEXT NOT NULL,
+    person_id BIGINT NOT NULL REFERENCES people (id),
+    PRIMARY KEY (priority_group, person_id)
+);
+WITH g (name) AS (
+    VALUES ('minor'), ('poor_household'), ('disabled'), ('veteran'), ('impoverished_by_case'), ('other')
+)
+INSERT INTO person_groups (priority_group, person_id)
+SELECT g.name, p.id FROM people p JOIN g ON (',' || p.priority_groups || ',') LIKE '%,' || g.name || ',%';
+
+-- Officer's and village's lists, newest change first.
+CREATE INDEX cases_officer_updated ON cases (officer_id, updated_at, id);
+CREATE INDEX cases_village_updated ON cases (village_id, updated_at, id);

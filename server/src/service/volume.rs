@@ -14,7 +14,7 @@ use domain::Role;
 use super::{ServiceError, ServiceResult};
 use crate::config::AppConfig;
 use crate::storage::bulk::{self, Value};
-use crate::storage::cases::name_grams;
+use crate::storage::cases::{group_rows, name_grams};
 use crate::storage::{self, now_ms, Db};
 
 const HOUR: i64 = 3_600_000;
@@ -263,6 +263,7 @@ struct BatchInput {
 struct Batch {
     people: Vec<Vec<Value>>,
     name_grams: Vec<Vec<Value>>,
+    person_groups: Vec<Vec<Value>>,
     leads: Vec<Vec<Value>>,
     lead_people: Vec<Vec<Value>>,
     cases: Vec<Vec<Value>>,
@@ -484,7 +485,12 @@ impl Batch {
         );
         let id_number = with_check_char(&first17);
         for gram in name_grams(name) {
-            self.name_grams.push(vec![Value::Text(gram), Value::Int(id)]);
+            self.name_grams
+                .push(vec![Value::Text(gram), Value::Int(id)]);
+        }
+        for group in group_rows(groups) {
+            self.person_groups
+                .push(vec![Value::Text(group.to_string()), Value::Int(id)]);
         }
         self.people.push(vec![
             Value::Int(id),
@@ -551,6 +557,13 @@ impl Batch {
             "person_name_grams",
             &["gram", "person_id"],
             &self.name_grams,
+        )
+        .await?;
+        bulk::insert_rows(
+            &mut tx,
+            "person_groups",
+            &["priority_group", "person_id"],
+            &self.person_groups,
         )
         .await?;
         bulk::insert_rows(
@@ -639,7 +652,7 @@ impl Batch {
         for row in &mut self.people {
             shift(&mut row[0], people);
         }
-        for row in &mut self.name_grams {
+        for row in self.name_grams.iter_mut().chain(&mut self.person_groups) {
             shift(&mut row[1], people);
         }
         for row in &mut self.leads {

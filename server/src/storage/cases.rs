@@ -165,8 +165,13 @@ impl OverdueFilter {
                 .map(|(state, _, ms)| format!(" WHEN '{state}' THEN {ms}"))
                 .collect()
         };
+        let mut states: Vec<&str> = self.limits.iter().map(|(state, _, _)| *state).collect();
+        states.sort_unstable();
+        states.dedup();
+        let states: Vec<String> = states.iter().map(|s| format!("'{s}'")).collect();
         format!(
-            "(CASE WHEN c.green_channel THEN (CASE c.state{} END) ELSE (CASE c.state{} END) END) < {now_placeholder} - c.state_since",
+            "c.state IN ({}) AND (CASE WHEN c.green_channel THEN (CASE c.state{} END) ELSE (CASE c.state{} END) END) < {now_placeholder} - c.state_since",
+            if states.is_empty() { "NULL".to_string() } else { states.join(", ") },
             arms(true),
             arms(false)
         )
@@ -207,7 +212,22 @@ pub async fn insert_person(tx: &mut Tx, person: &NewPerson<'_>) -> StorageResult
         .map(|gram| vec![Value::Text(gram), Value::Int(id)])
         .collect();
     super::bulk::insert_rows(tx, "person_name_grams", &["gram", "person_id"], &grams).await?;
+    let groups: Vec<Vec<Value>> = group_rows(person.priority_groups)
+        .map(|group| vec![Value::Text(group.to_string()), Value::Int(id)])
+        .collect();
+    super::bulk::insert_rows(
+        tx,
+        "person_groups",
+        &["priority_group", "person_id"],
+        &groups,
+    )
+    .await?;
     Ok(id)
+}
+
+/// The rows of `person_groups` for a stored group list ("minor,disabled").
+pub fn group_rows(groups: &str) -> impl Iterator<Item = &str> {
+    groups.split(',').filter(|g| !g.is_empty())
 }
 
 /// Longest substring kept in the name index; longer queries are checked after the lookup.
@@ -231,10 +251,25 @@ pub fn name_grams(name: &str) -> Vec<String> {
 }
 
 /// How a search text is matched, chosen so that each kind uses an index.
+/// The year and sequence of "…〔2026〕3号" (the 号 may be left off).
+fn year_and_seq(text: &str) -> Option<(i64, i64)> {
+    let (_, rest) = text.split_once('〔')?;
+    let (year, rest) = rest.split_once('〕')?;
+    let seq = rest.strip_suffix('号').unwrap_or(rest);
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    if year.len() == 4 && digits(year) && digits(seq) {
+        Some((year.parse().ok()?, seq.parse().ok()?))
+    } else {
+        None
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum TextSearch {
     /// Digits only: the number's sequence, in any year.
     Seq(i64),
+    /// 〔2026〕3号, with or without the prefix: that year's case 3.
+    YearSeq(i64, i64),
     /// Looks like a case number (寿检司救受〔2026〕3号): a substring of the number.
     Number(String),
     /// Other text with digits: either; this one scans, but real names have no digits.
@@ -250,6 +285,9 @@ impl TextSearch {
             if let Ok(seq) = text.parse() {
                 return TextSearch::Seq(seq);
             }
+        }
+        if let Some((year, seq)) = year_and_seq(text) {
+            return TextSearch::YearSeq(year, seq);
         }
         if text.contains(['〔', '〕', '号']) {
             return TextSearch::Number(text.to_string());
@@ -480,8 +518,9 @@ pub async fn case_years(db: &Db) -> StorageResult<Vec<i64>> {
 pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<(Vec<CaseRow>, i64)> {
     let mut conditions: Vec<String> = Vec::new();
     let mut binds: Vec<Bind> = Vec::new();
-    // The count joins only the tables a condition needs.
-    let mut joins_people = filter.priority_group.is_some();
+    // The count and the choice of the page join only the tables a condition
+    // needs; the page's details are fetched for its few rows afterwards.
+    let mut joins_people = false;
     let joins_leads = filter.channel.is_some();
     let mut add = |condition: &str, bind: Bind| {
         binds.push(bind);
@@ -503,16 +542,19 @@ pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<(Vec<Case
         add("l.channel = ?", Bind::Text(channel.clone()));
     }
     if let Some(group) = &filter.priority_group {
-        // Groups are stored as a comma list; pad it so ",minor," matches whole names only.
         add(
-            "(',' || p.priority_groups || ',') LIKE ?",
-            Bind::Text(format!("%,{group},%")),
+            "c.applicant_id IN (SELECT pg.person_id FROM person_groups pg WHERE pg.priority_group = ?)",
+            Bind::Text(group.clone()),
         );
     }
     if let Some(text) = &filter.text {
         let text = text.replace(['%', '_'], "");
         match TextSearch::classify(&text) {
             TextSearch::Seq(seq) => add("c.seq = ?", Bind::Int(seq)),
+            TextSearch::YearSeq(year, seq) => {
+                add("c.year = ?", Bind::Int(year));
+                add("c.seq = ?", Bind::Int(seq));
+            }
             TextSearch::Number(part) => add("c.number LIKE ?", Bind::Text(format!("%{part}%"))),
             TextSearch::NameOrNumber(part) => {
                 joins_people = true;
@@ -548,13 +590,8 @@ pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<(Vec<Case
     } else {
         "c.updated_at DESC, c.id DESC"
     };
-    let list_sql = format!(
-        "{CASE_SELECT}{where_clause} ORDER BY {order} LIMIT ${} OFFSET ${}",
-        binds.len() + 1,
-        binds.len() + 2
-    );
-    let count_sql = format!(
-        "SELECT COUNT(*) FROM cases c{}{}{where_clause}",
+    let from = format!(
+        "FROM cases c{}{}",
         if joins_leads {
             " JOIN leads l ON l.id = c.lead_id"
         } else {
@@ -566,6 +603,12 @@ pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<(Vec<Case
             ""
         },
     );
+    let list_sql = format!(
+        "{CASE_SELECT} WHERE c.id IN (SELECT c.id {from}{where_clause} ORDER BY {order} LIMIT ${} OFFSET ${}) ORDER BY {order}",
+        binds.len() + 1,
+        binds.len() + 2
+    );
+    let count_sql = format!("SELECT COUNT(*) {from}{where_clause}");
     on_db!(db, pool => {
         let mut list = sqlx::query_as::<_, CaseRow>(&list_sql);
         let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
@@ -593,7 +636,10 @@ mod tests {
 
     #[test]
     fn a_name_is_indexed_by_its_short_substrings() {
-        assert_eq!(name_grams("张小明"), ["小", "小明", "张", "张小", "张小明", "明"]);
+        assert_eq!(
+            name_grams("张小明"),
+            ["小", "小明", "张", "张小", "张小明", "明"]
+        );
         // Five characters: substrings up to four only.
         let grams = name_grams("欧阳小明明");
         assert!(grams.contains(&"欧阳小明".to_string()));
@@ -607,14 +653,25 @@ mod tests {
         assert_eq!(TextSearch::classify(" 12 "), TextSearch::Seq(12));
         assert_eq!(
             TextSearch::classify("〔2026〕3号"),
-            TextSearch::Number("〔2026〕3号".into())
+            TextSearch::YearSeq(2026, 3)
+        );
+        assert_eq!(
+            TextSearch::classify("寿检司救受〔2026〕12"),
+            TextSearch::YearSeq(2026, 12)
+        );
+        assert_eq!(
+            TextSearch::classify("〔2026〕"),
+            TextSearch::Number("〔2026〕".into())
         );
         assert_eq!(
             TextSearch::classify("2026"),
             TextSearch::Seq(2026),
             "digits alone are a sequence"
         );
-        assert_eq!(TextSearch::classify("小明"), TextSearch::Name("小明".into()));
+        assert_eq!(
+            TextSearch::classify("小明"),
+            TextSearch::Name("小明".into())
+        );
         assert_eq!(
             TextSearch::classify("测试301"),
             TextSearch::NameOrNumber("测试301".into())

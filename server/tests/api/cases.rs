@@ -1115,7 +1115,10 @@ async fn search_finds_a_name_by_any_part_and_a_case_by_its_number() {
         for q in ["欧阳晓明明明", "晓红"] {
             assert!(!search(q.into()).await.contains(&id), "{q} does not");
         }
-        assert!(search(seq.clone()).await.contains(&id), "the sequence {seq}");
+        assert!(
+            search(seq.clone()).await.contains(&id),
+            "the sequence {seq}"
+        );
         assert_eq!(search(number.clone()).await, vec![id], "the whole number");
         let fragment: String = number.chars().skip_while(|c| *c != '〔').collect();
         assert_eq!(search(fragment).await, vec![id], "〔year〕seq号");
