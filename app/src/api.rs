@@ -287,10 +287,11 @@ pub fn case_years() -> impl std::future::Future<Output = Result<Vec<i64>, ApiErr
     request(Method::Get, "/api/v1/case-years".into(), None)
 }
 
+/// `query` is the URL query without `?`, e.g. `status=open&channel=hotline_12309`.
 pub fn list_leads(
-    status: &str,
+    query: String,
 ) -> impl std::future::Future<Output = Result<Vec<LeadView>, ApiError>> + Send {
-    request(Method::Get, format!("/api/v1/leads?status={status}"), None)
+    request(Method::Get, format!("/api/v1/leads?{query}"), None)
 }
 
 pub fn create_lead(

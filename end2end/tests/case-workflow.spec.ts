@@ -174,3 +174,19 @@ test('a guardian applies for a child; the supervisor turns down the green channe
   await expect(list.locator('li', { hasText: number! })).toHaveCount(0);
   expect(bossProblems).toEqual([]);
 });
+
+test('the leads list shows declined leads with their reason and accepted ones with their case', async ({ page }) => {
+  const problems = watchConsole(page);
+  await logIn(page, 'wang.fang');
+  await page.goto('/leads');
+  const list = page.getByTestId('lead-list');
+  await page.locator('select[name=lead_status]').selectOption('declined');
+  await expect(list.locator('li').first()).toBeVisible();
+  await expect(list.locator('li', { hasNotText: '不予受理' })).toHaveCount(0);
+  await expect(list.getByRole('button', { name: '受理', exact: true })).toHaveCount(0);
+  await page.locator('select[name=lead_status]').selectOption('accepted');
+  await expect(list.locator('li', { hasNotText: '已受理' })).toHaveCount(0);
+  await list.getByRole('link', { name: '查看案件' }).first().click();
+  await expect(page).toHaveURL(/\/cases\/\d+$/);
+  expect(problems).toEqual([]);
+});

@@ -14,15 +14,42 @@ use crate::i18n::{use_i18n, Key};
 #[component]
 pub fn LeadsPage() -> impl IntoView {
     let i18n = use_i18n();
-    let leads = Resource::new(|| (), |_| api::list_leads("open"));
+    // Open leads first: they are the officer's work queue.
+    let status = RwSignal::new("open".to_string());
+    let channel = RwSignal::new(String::new());
+    let leads = Resource::new(
+        move || (status.get(), channel.get()),
+        |(status, channel)| {
+            let mut query = Vec::new();
+            if !status.is_empty() {
+                query.push(format!("status={status}"));
+            }
+            if !channel.is_empty() {
+                query.push(format!("channel={channel}"));
+            }
+            api::list_leads(query.join("&"))
+        },
+    );
     view! {
         <section class="card">
             <div class="case-head">
-                <h1>{move || i18n.t(Key::LeadsOpen)}</h1>
+                <h1>{move || i18n.t(Key::LeadsTitle)}</h1>
                 <div class="lead-actions">
                     <A href="/screening" attr:class="button">{move || i18n.t(Key::ScreeningLink)}</A>
                     <A href="/leads/new" attr:class="button primary">{move || i18n.t(Key::LeadsNew)}</A>
                 </div>
+            </div>
+            <div class="filters">
+                <select name="lead_status" aria-label=move || i18n.t(Key::CasesAnyState) bind:value=status>
+                    <option value="">{move || i18n.t(Key::CasesAnyState)}</option>
+                    {["open", "accepted", "declined"].into_iter().map(|s| view! {
+                        <option value=s>{move || label(i18n, "lead_status", s)}</option>
+                    }).collect_view()}
+                </select>
+                <select name="lead_channel" aria-label=move || i18n.t(Key::CasesAnyChannel) bind:value=channel>
+                    <option value="">{move || i18n.t(Key::CasesAnyChannel)}</option>
+                    {Channel::ALL.iter().map(|c| view! { <option value=c.as_str()>{move || label(i18n, "channel", c.as_str())}</option> }).collect_view()}
+                </select>
             </div>
         </section>
         <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>
@@ -88,6 +115,10 @@ where
         }
     });
     let channel = lead.channel.as_str();
+    let status = lead.status.clone();
+    let open = lead.status == "open";
+    let case_id = lead.case_id;
+    let decline_reason = lead.decline_reason.clone();
     // With several people, the officer says who applies and who acts for them.
     let names: Vec<String> = lead.people.iter().map(|p| p.name.clone()).collect();
     let several = names.len() > 1;
@@ -101,6 +132,14 @@ where
                 <div>{p.name.clone()}" · "{p.village.name.clone()}" "<GroupBadges groups=p.priority_groups.clone()/></div>
             }).collect_view()}
             <p>{lead.summary.clone()}</p>
+            {(!open).then(|| view! {
+                <div class="lead-outcome">
+                    <span class=format!("badge lead-{status}")>{let status = status.clone(); move || label(i18n, "lead_status", &status)}</span>
+                    {case_id.map(|id| view! { <A href=format!("/cases/{id}")>{move || i18n.t(Key::LeadsViewCase)}</A> })}
+                    {decline_reason.clone().map(|r| view! { <p class="comment">{r}</p> })}
+                </div>
+            })}
+            <Show when=move || open>
             <p class="error" role="alert">{move || error.get()}</p>
             <label>
                 <span>{move || i18n.t(Key::LeadsCriminalCase)}</span>
@@ -145,6 +184,7 @@ where
                 </label>
                 <button type="submit">{move || i18n.t(Key::LeadsDecline)}</button>
             </form>
+            </Show>
         </li>
     }
 }

@@ -17,8 +17,10 @@ use crate::service::Actor;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct LeadListQuery {
-    /// open, accepted or declined
+    /// open, accepted or declined; all when absent.
     status: Option<String>,
+    /// The channel, e.g. `hotline_12309`.
+    channel: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -73,7 +75,13 @@ pub async fn list_leads(
     AppQuery(query): AppQuery<LeadListQuery>,
 ) -> ApiResult<AppJson<Vec<LeadView>>> {
     Ok(AppJson(
-        cases::list_leads(&state.db, &actor, query.status.as_deref()).await?,
+        cases::list_leads(
+            &state.db,
+            &actor,
+            query.status.as_deref(),
+            query.channel.as_deref(),
+        )
+        .await?,
     ))
 }
 

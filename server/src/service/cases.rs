@@ -305,6 +305,7 @@ pub async fn list_leads(
     db: &Db,
     actor: &Actor,
     status: Option<&str>,
+    channel: Option<&str>,
 ) -> ServiceResult<Vec<LeadView>> {
     actor.require(Permission::ReadCases)?;
     if let Some(s) = status {
@@ -316,7 +317,11 @@ pub async fn list_leads(
             ));
         }
     }
-    let rows = store::list_leads(db, status, 200).await?;
+    if let Some(c) = channel {
+        Channel::parse(c)
+            .ok_or_else(|| invalid("channel", "invalid_channel", "unknown channel"))?;
+    }
+    let rows = store::list_leads(db, status, channel, 200).await?;
     let mut leads = Vec::with_capacity(rows.len());
     for row in rows {
         let people = store::lead_people(db, row.id).await?;

@@ -358,12 +358,17 @@ pub async fn find_lead_tx(tx: &mut Tx, id: i64) -> StorageResult<Option<LeadRow>
     on_tx!(tx, conn => sqlx::query_as::<_, LeadRow>(&sql).bind(id).fetch_optional(conn).await)
 }
 
-pub async fn list_leads(db: &Db, status: Option<&str>, limit: i64) -> StorageResult<Vec<LeadRow>> {
+pub async fn list_leads(
+    db: &Db,
+    status: Option<&str>,
+    channel: Option<&str>,
+    limit: i64,
+) -> StorageResult<Vec<LeadRow>> {
     let sql = format!(
-        "{} WHERE ($1 IS NULL OR l.status = $1) ORDER BY l.id DESC LIMIT $2",
+        "{} WHERE ($1 IS NULL OR l.status = $1) AND ($2 IS NULL OR l.channel = $2) ORDER BY l.id DESC LIMIT $3",
         lead_select()
     );
-    on_db!(db, pool => sqlx::query_as::<_, LeadRow>(&sql).bind(status).bind(limit).fetch_all(pool).await)
+    on_db!(db, pool => sqlx::query_as::<_, LeadRow>(&sql).bind(status).bind(channel).bind(limit).fetch_all(pool).await)
 }
 
 pub async fn lead_people(db: &Db, lead_id: i64) -> StorageResult<Vec<PersonRow>> {

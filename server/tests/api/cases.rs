@@ -1135,3 +1135,50 @@ fn urlencode(text: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn leads_are_listed_by_status_and_channel() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let all = get_json(&officer, app.url("/api/v1/leads")).await;
+        let all = all.as_array().unwrap();
+        for status in ["open", "accepted", "declined"] {
+            let some = get_json(&officer, app.url(&format!("/api/v1/leads?status={status}"))).await;
+            let some = some.as_array().unwrap();
+            assert!(!some.is_empty(), "the demo has a lead that is {status}");
+            assert!(some.iter().all(|l| l["status"] == status));
+            assert!(some.len() < all.len());
+        }
+        let channel = all[0]["channel"].as_str().unwrap().to_string();
+        let by_channel = get_json(
+            &officer,
+            app.url(&format!("/api/v1/leads?channel={channel}")),
+        )
+        .await;
+        let by_channel = by_channel.as_array().unwrap();
+        assert!(!by_channel.is_empty());
+        assert!(by_channel.iter().all(|l| l["channel"] == channel.as_str()));
+        let accepted = get_json(&officer, app.url("/api/v1/leads?status=accepted")).await;
+        assert!(
+            accepted
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|l| l["case_id"].is_i64()),
+            "an accepted lead links its case"
+        );
+        assert_error(
+            officer
+                .get(app.url("/api/v1/leads?channel=carrier_pigeon"))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_channel",
+        )
+        .await;
+        app
+    })
+    .await;
+}
