@@ -6,6 +6,7 @@ pub mod cases;
 pub mod error;
 pub mod extract;
 pub mod reference;
+pub mod referrals;
 pub mod ssr;
 pub mod users;
 
@@ -58,6 +59,7 @@ const MAX_JSON_BODY: usize = 64 * 1024;
         (name = "reference", description = "Villages and agencies"),
         (name = "audit", description = "Audit log"),
         (name = "cases", description = "Aid leads and cases"),
+        (name = "referrals", description = "Consents and referrals to partner agencies (1+N)"),
         (name = "health", description = "Probes"),
     )
 )]
@@ -86,7 +88,8 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(users::enable_user))
         .routes(routes!(users::reset_password))
         .routes(routes!(reference::list_villages))
-        .routes(routes!(reference::list_agencies))
+        .routes(routes!(reference::list_agencies, reference::create_agency))
+        .routes(routes!(reference::set_agency_services))
         .routes(routes!(reference::list_audit))
         .routes(routes!(cases::create_lead, cases::list_leads))
         .routes(routes!(cases::get_lead))
@@ -99,6 +102,17 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::decline_green_channel))
         .routes(routes!(cases::list_officers))
         .routes(routes!(cases::case_years))
+        .routes(routes!(referrals::record_consent))
+        .routes(routes!(
+            referrals::case_referrals,
+            referrals::create_referral
+        ))
+        .routes(routes!(referrals::list_referrals))
+        .routes(routes!(referrals::get_referral))
+        .routes(routes!(referrals::accept_referral))
+        .routes(routes!(referrals::decline_referral))
+        .routes(routes!(referrals::progress_referral))
+        .routes(routes!(referrals::complete_referral))
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .split_for_parts()

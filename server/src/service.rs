@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cases;
 pub mod demo;
 pub mod places;
+pub mod referrals;
 pub mod users;
 pub mod volume;
 

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod bulk;
 pub mod cases;
 pub mod places;
+pub mod referrals;
 pub mod sessions;
 pub mod throttle;
 pub mod users;
