@@ -5,5 +5,6 @@ mod cases;
 mod helpers;
 mod http_basics;
 mod pages;
+mod referrals;
 mod users;
 mod volume;
