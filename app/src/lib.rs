@@ -18,6 +18,7 @@ use i18n::{initial_lang, provide_i18n, Key};
 use pages::case::CasePage;
 use pages::cases::CasesPage;
 use pages::leads::{LeadsPage, NewLeadPage};
+use pages::referrals::ReferralsPage;
 use pages::{home::HomePage, login::LoginPage, not_found::NotFound, users::UsersPage};
 
 /// The HTML document around the app, rendered on the server only.
@@ -67,6 +68,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/cases/:id") view=|| view! { <Authenticated page=|_| view! { <CasePage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/leads") view=|| view! { <Authenticated page=|_| view! { <LeadsPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/leads/new") view=|| view! { <Authenticated page=|_| view! { <NewLeadPage/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/referrals") view=|| view! { <Authenticated page=|me| view! { <ReferralsPage me/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=|| view! { <Authenticated page=|me| view! { <UsersPage me/> }.into_any()/> } ssr=SsrMode::Async/>
             </Routes>
         </Router>

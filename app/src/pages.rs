@@ -6,4 +6,5 @@ pub mod home;
 pub mod leads;
 pub mod login;
 pub mod not_found;
+pub mod referrals;
 pub mod users;
