@@ -545,3 +545,70 @@ async fn the_openapi_document_lists_the_referral_routes() {
     assert!(doc["paths"]["/api/v1/cases/{id}/referrals"]["post"].is_object());
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_referral_pages_are_rendered_on_the_server_for_partner_and_officer() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let partner = app.client_for("edu.bureau").await;
+        let (case_id, _) = referred_case(&app, &officer, "林小满").await;
+
+        let html = partner
+            .get(app.url("/referrals"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for expected in [
+            "转介到本单位的事项",
+            "林小满",
+            "教育帮扶",
+            "待接收",
+            "需要复学和学费减免",
+            "接收",
+        ] {
+            assert!(
+                html.contains(expected),
+                "{expected} not on the partner's page"
+            );
+        }
+        for hidden in ["寿公刑", "寿检司救受", "被害人受伤"] {
+            assert!(
+                !html.contains(hidden),
+                "{hidden} leaked onto the partner's page"
+            );
+        }
+        let html = officer
+            .get(app.url(&format!("/cases/{case_id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for expected in [
+            "转介（1+N）",
+            "信息共享同意",
+            "王某（母亲）",
+            "需要复学和学费减免",
+            "转介至协作单位",
+            "data-testid=\"refer-form\"",
+        ] {
+            assert!(html.contains(expected), "{expected} not on the case page");
+        }
+        let html = officer
+            .get(app.url("/referrals"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("我的转介") && html.contains("林小满"));
+        app
+    })
+    .await;
+}
