@@ -2,7 +2,7 @@
 //! partner's inbox, an officer's sent ones), one referral as a card with what
 //! the viewer may do, and the referral part of a case page.
 
-use domain::api::{CaseReferrals, Me, NewConsent, NewReferral, ReferralView};
+use domain::api::{Agency, CaseReferrals, Me, NewConsent, NewReferral, ReferralView};
 use domain::date::format_china_datetime;
 use domain::referral::{ReferralAction, ReferralState, Service};
 use domain::Role;
@@ -172,7 +172,12 @@ where
 
 /// The referral part of a case page: referrals, consents and, for the case's officer, the forms.
 #[component]
-pub fn CaseReferralsSection<F>(case_id: i64, data: CaseReferrals, on_change: F) -> impl IntoView
+pub fn CaseReferralsSection<F>(
+    case_id: i64,
+    data: CaseReferrals,
+    agencies: Vec<Agency>,
+    on_change: F,
+) -> impl IntoView
 where
     F: Fn() + Copy + Send + Sync + 'static,
 {
@@ -202,7 +207,7 @@ where
                 view! {
                     <ConsentForm case_id people=people.clone() on_change/>
                     {if has_consent {
-                        view! { <ReferForm case_id people on_change/> }.into_any()
+                        view! { <ReferForm case_id people agencies=agencies.clone() on_change/> }.into_any()
                     } else {
                         view! { <p class="muted">{move || i18n.t(Key::ReferralNoConsent)}</p> }.into_any()
                     }}
@@ -285,12 +290,16 @@ where
 }
 
 #[component]
-fn ReferForm<F>(case_id: i64, people: Vec<domain::api::NamedRef>, on_change: F) -> impl IntoView
+fn ReferForm<F>(
+    case_id: i64,
+    people: Vec<domain::api::NamedRef>,
+    agencies: Vec<Agency>,
+    on_change: F,
+) -> impl IntoView
 where
     F: Fn() + Copy + Send + Sync + 'static,
 {
     let i18n = use_i18n();
-    let agencies = Resource::new(|| (), |_| api::list_agencies());
     let person = RwSignal::new(people.first().map(|p| p.id.to_string()).unwrap_or_default());
     let agency = RwSignal::new(String::new());
     let service = RwSignal::new(String::new());
@@ -333,33 +342,30 @@ where
                     {people.into_iter().map(|p| view! { <option value=p.id.to_string()>{p.name}</option> }).collect_view()}
                 </select>
             </label>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let list = agencies.await.unwrap_or_default();
-                    let for_services = list.clone();
-                    // The services offered by the chosen agency only.
-                    let services = move || {
-                        let id = agency.get().parse::<i64>().ok();
-                        for_services.iter().find(|a| Some(a.id) == id).map(|a| a.services.clone()).unwrap_or_default()
-                    };
-                    view! {
-                        <label>
-                            <span>{move || i18n.t(Key::ReferralAgency)}</span>
-                            <select name="agency" on:change=move |ev| { agency.set(event_target_value(&ev)); service.set(String::new()); } prop:value=move || agency.get()>
-                                <option value="">{move || i18n.t(Key::ReferralChoose)}</option>
-                                {list.into_iter().map(|a| view! { <option value=a.id.to_string()>{a.name}</option> }).collect_view()}
-                            </select>
-                        </label>
-                        <label>
-                            <span>{move || i18n.t(Key::ReferralService)}</span>
-                            <select name="service" on:change=move |ev| service.set(event_target_value(&ev)) prop:value=move || service.get()>
-                                <option value="">{move || i18n.t(Key::ReferralChoose)}</option>
-                                {move || services().into_iter().map(|s| view! { <option value=s.as_str()>{move || label(i18n, "service", s.as_str())}</option> }).collect_view()}
-                            </select>
-                        </label>
-                    }
-                })}
-            </Transition>
+            {
+                let for_services = agencies.clone();
+                // The services offered by the chosen agency only.
+                let services = move || {
+                    let id = agency.get().parse::<i64>().ok();
+                    for_services.iter().find(|a| Some(a.id) == id).map(|a| a.services.clone()).unwrap_or_default()
+                };
+                view! {
+                    <label>
+                        <span>{move || i18n.t(Key::ReferralAgency)}</span>
+                        <select name="agency" on:change=move |ev| { agency.set(event_target_value(&ev)); service.set(String::new()); } prop:value=move || agency.get()>
+                            <option value="">{move || i18n.t(Key::ReferralChoose)}</option>
+                            {agencies.into_iter().map(|a| view! { <option value=a.id.to_string()>{a.name}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label>
+                        <span>{move || i18n.t(Key::ReferralService)}</span>
+                        <select name="service" on:change=move |ev| service.set(event_target_value(&ev)) prop:value=move || service.get()>
+                            <option value="">{move || i18n.t(Key::ReferralChoose)}</option>
+                            {move || services().into_iter().map(|s| view! { <option value=s.as_str()>{move || label(i18n, "service", s.as_str())}</option> }).collect_view()}
+                        </select>
+                    </label>
+                }
+            }
             <label>
                 <span>{move || i18n.t(Key::ReferralNeed)}</span>
                 <textarea name="note" rows="3" required bind:value=note></textarea>
