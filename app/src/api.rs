@@ -5,10 +5,12 @@
 //! [`Backend`], with the visitor's cookies, so pages and API share one contract.
 
 use domain::api::{
-    AcceptLead, Agency, CaseDetail, CasePage, DeclineGreenChannel, DeclineLead, DuplicateHit,
-    ErrorBody, LeadView, LoginRequest, Me, NamedRef, NewLead, NewUser, ResetPassword,
-    TransitionRequest, UserView, Village,
+    AcceptLead, Agency, CaseDetail, CasePage, CaseReferrals, DeclineGreenChannel, DeclineLead,
+    DuplicateHit, ErrorBody, LeadView, LoginRequest, Me, NamedRef, NewConsent, NewLead,
+    NewReferral, NewUser, ReferralText, ReferralView, ResetPassword, TransitionRequest, UserView,
+    Village,
 };
+use domain::referral::ReferralAction;
 use domain::screening::{
     ColumnMapping, DismissFlag, FlagToLead, ScreeningFlagView, ScreeningUpload,
 };
@@ -413,5 +415,56 @@ pub fn dismiss_screening_flag(
         Method::Post,
         format!("/api/v1/screening/flags/{id}/dismiss"),
         json(input),
+    )
+}
+
+pub fn case_referrals(
+    case_id: i64,
+) -> impl std::future::Future<Output = Result<CaseReferrals, ApiError>> + Send {
+    request(
+        Method::Get,
+        format!("/api/v1/cases/{case_id}/referrals"),
+        None,
+    )
+}
+
+pub fn record_consent(
+    case_id: i64,
+    input: &NewConsent,
+) -> impl std::future::Future<Output = Result<CaseReferrals, ApiError>> + Send {
+    request(
+        Method::Post,
+        format!("/api/v1/cases/{case_id}/consents"),
+        json(input),
+    )
+}
+
+pub fn create_referral(
+    case_id: i64,
+    input: &NewReferral,
+) -> impl std::future::Future<Output = Result<ReferralView, ApiError>> + Send {
+    request(
+        Method::Post,
+        format!("/api/v1/cases/{case_id}/referrals"),
+        json(input),
+    )
+}
+
+pub fn list_referrals(
+) -> impl std::future::Future<Output = Result<Vec<ReferralView>, ApiError>> + Send {
+    request(Method::Get, "/api/v1/referrals".into(), None)
+}
+
+/// Accept (no text), decline (reason), progress (note) or complete (outcome).
+pub fn referral_action(
+    id: i64,
+    action: ReferralAction,
+    text: Option<String>,
+) -> impl std::future::Future<Output = Result<ReferralView, ApiError>> + Send {
+    let body = text.and_then(|text| json(&ReferralText { text }));
+    request(
+        Method::Post,
+        format!("/api/v1/referrals/{id}/{}", action.as_str()),
+        body,
     )
 }

@@ -19,6 +19,7 @@ use pages::case::CasePage;
 use pages::cases::CasesPage;
 use pages::leads::{LeadsPage, NewLeadPage};
 use pages::screening::ScreeningPage;
+use pages::referrals::ReferralsPage;
 use pages::{home::HomePage, login::LoginPage, not_found::NotFound, users::UsersPage};
 
 /// The HTML document around the app, rendered on the server only.
@@ -69,6 +70,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/leads") view=|| view! { <Authenticated page=|_| view! { <LeadsPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/leads/new") view=|| view! { <Authenticated page=|_| view! { <NewLeadPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/screening") view=|| view! { <Authenticated page=|_| view! { <ScreeningPage/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/referrals") view=|| view! { <Authenticated page=|me| view! { <ReferralsPage me/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=|| view! { <Authenticated page=|me| view! { <UsersPage me/> }.into_any()/> } ssr=SsrMode::Async/>
             </Routes>
         </Router>

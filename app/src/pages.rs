@@ -7,4 +7,5 @@ pub mod leads;
 pub mod login;
 pub mod not_found;
 pub mod screening;
+pub mod referrals;
 pub mod users;

@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod reference;
 pub mod screening;
+pub mod referrals;
 pub mod ssr;
 pub mod users;
 
@@ -60,6 +61,7 @@ const MAX_JSON_BODY: usize = 64 * 1024;
         (name = "audit", description = "Audit log"),
         (name = "cases", description = "Aid leads and cases"),
         (name = "screening", description = "Screening imported criminal cases for aid leads"),
+        (name = "referrals", description = "Consents and referrals to partner agencies (1+N)"),
         (name = "health", description = "Probes"),
     )
 )]
@@ -88,7 +90,8 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(users::enable_user))
         .routes(routes!(users::reset_password))
         .routes(routes!(reference::list_villages))
-        .routes(routes!(reference::list_agencies))
+        .routes(routes!(reference::list_agencies, reference::create_agency))
+        .routes(routes!(reference::set_agency_services))
         .routes(routes!(reference::list_audit))
         .routes(routes!(cases::create_lead, cases::list_leads))
         .routes(routes!(cases::get_lead))
@@ -113,6 +116,17 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(screening::list_flags))
         .routes(routes!(screening::flag_to_lead))
         .routes(routes!(screening::dismiss_flag))
+        .routes(routes!(referrals::record_consent))
+        .routes(routes!(
+            referrals::case_referrals,
+            referrals::create_referral
+        ))
+        .routes(routes!(referrals::list_referrals))
+        .routes(routes!(referrals::get_referral))
+        .routes(routes!(referrals::accept_referral))
+        .routes(routes!(referrals::decline_referral))
+        .routes(routes!(referrals::progress_referral))
+        .routes(routes!(referrals::complete_referral))
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .split_for_parts()

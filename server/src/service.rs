@@ -7,6 +7,7 @@ pub mod cases;
 pub mod demo;
 pub mod places;
 pub mod screening;
+pub mod referrals;
 pub mod users;
 pub mod volume;
 

@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod cases;
 pub mod places;
 pub mod screening;
+pub mod referrals;
 pub mod sessions;
 pub mod throttle;
 pub mod users;

@@ -112,6 +112,9 @@ pub struct Agency {
     pub name: String,
     /// education, civil_affairs, legal_aid, youth_care, womens_federation, other
     pub kind: String,
+    /// What the agency can be asked for, in a stable order.
+    #[serde(default)]
+    pub services: Vec<crate::referral::Service>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -348,4 +351,141 @@ pub struct CaseDetail {
     pub actions: Vec<CaseAction>,
     /// Oldest first.
     pub timeline: Vec<CaseEvent>,
+}
+
+// ---- Referrals to partner agencies ("1+N") ----------------------------------
+
+use crate::referral::{ReferralAction, ReferralState, Service};
+
+/// An admin adds a partner agency.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewAgency {
+    pub name: String,
+    /// education, civil_affairs, legal_aid, youth_care, womens_federation, other
+    pub kind: String,
+    #[serde(default)]
+    pub services: Vec<Service>,
+}
+
+/// An admin sets the services an agency offers (replacing the old set).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AgencyServices {
+    pub services: Vec<Service>,
+}
+
+/// The consent of a person (or their guardian) to share their details with partner agencies.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewConsent {
+    /// The case's applicant or agent.
+    pub person_id: i64,
+    /// Who signed, e.g. the guardian's name.
+    pub given_by: String,
+    /// The signer's relationship to the person, e.g. 本人 or 母亲.
+    pub relationship: String,
+    /// YYYY-MM-DD, not in the future (China time).
+    pub signed_on: String,
+    /// What may be shared, and with whom.
+    #[serde(default)]
+    pub scope_note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ConsentView {
+    pub id: i64,
+    pub person: NamedRef,
+    pub given_by: String,
+    pub relationship: String,
+    pub signed_on: String,
+    pub scope_note: Option<String>,
+    pub recorded_by: NamedRef,
+    pub recorded_at: i64,
+}
+
+/// The case's officer refers a person to a partner agency.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewReferral {
+    /// The case's applicant or agent; needs a recorded consent.
+    pub person_id: i64,
+    pub agency_id: i64,
+    /// One the agency offers.
+    pub service: Service,
+    /// What the person needs.
+    pub note: String,
+    /// YYYY-MM-DD, today or later (China time).
+    pub due_on: String,
+}
+
+/// A reason (decline), a progress note, or the outcome (complete).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReferralText {
+    pub text: String,
+}
+
+/// One step of a referral's history.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReferralUpdate {
+    pub at: i64,
+    pub actor: NamedRef,
+    /// sent, accept, decline, progress or complete
+    pub action: String,
+    pub to_state: ReferralState,
+    pub note: Option<String>,
+}
+
+/// A referral. Partner agencies get only what they need to help: the
+/// person's name, village and phone, and the need — never the case number,
+/// the criminal case or the case summary (those fields are left out).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ReferralView {
+    pub id: i64,
+    /// For the procuratorate's own users only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<i64>,
+    /// For the procuratorate's own users only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_number: Option<String>,
+    pub person_name: String,
+    pub village: String,
+    pub phone: Option<String>,
+    pub agency: NamedRef,
+    pub service: Service,
+    pub note: String,
+    pub due_on: String,
+    pub state: ReferralState,
+    /// Not finished and past its due date (China time).
+    pub overdue: bool,
+    /// The officer who referred; the partner's contact at the procuratorate.
+    pub referred_by: NamedRef,
+    pub created_at: i64,
+    pub outcome: Option<String>,
+    pub decline_reason: Option<String>,
+    /// What the viewer may do now.
+    pub actions: Vec<ReferralAction>,
+    /// Oldest first.
+    pub updates: Vec<ReferralUpdate>,
+}
+
+/// The referral part of a case: consents, referrals, and whether the viewer may refer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CaseReferrals {
+    pub consents: Vec<ConsentView>,
+    pub referrals: Vec<ReferralView>,
+    /// The viewer is the case's officer and the case is not over.
+    pub can_refer: bool,
+    /// The people of the case who can be referred: applicant and agent.
+    pub people: Vec<NamedRef>,
 }

@@ -59,6 +59,7 @@ macro_rules! text_enum {
         }
     };
 }
+pub(crate) use text_enum;
 
 text_enum!(Channel {
     ChiefReception => "chief_reception",

@@ -61,6 +61,10 @@ impl Role {
             ReadCases => matches!(self, Role::Officer | Role::Supervisor),
             LogLeads => self == Role::Officer,
             ConfirmGreenChannel => self == Role::Supervisor,
+            ManageReferenceData => self == Role::Admin,
+            ReadReferrals => matches!(self, Role::Officer | Role::Supervisor | Role::Partner),
+            ReferPeople => self == Role::Officer,
+            HandleReferrals => self == Role::Partner,
         }
     }
 }
@@ -98,6 +102,15 @@ pub enum Permission {
     LogLeads,
     /// Confirm an officer's request for the green channel.
     ConfirmGreenChannel,
+    /// Add partner agencies and set the services they offer.
+    ManageReferenceData,
+    /// See referrals: officers and supervisors county-wide, partners only
+    /// those addressed to their own agency.
+    ReadReferrals,
+    /// Record consent and refer a person of one's own case to a partner agency.
+    ReferPeople,
+    /// Accept, decline and report on referrals addressed to one's agency.
+    HandleReferrals,
 }
 
 #[cfg(test)]
@@ -128,6 +141,18 @@ mod tests {
         assert!(!Role::Officer.can(Permission::ReadAudit));
         assert!(!Role::VillageCommittee.can(Permission::ReadAudit));
         assert!(!Role::Partner.can(Permission::ReadAudit));
+    }
+
+    #[test]
+    fn officers_refer_partners_handle_and_village_committees_see_no_referrals() {
+        assert!(Role::Officer.can(Permission::ReferPeople));
+        assert!(!Role::Supervisor.can(Permission::ReferPeople));
+        assert!(Role::Partner.can(Permission::HandleReferrals));
+        assert!(!Role::Officer.can(Permission::HandleReferrals));
+        assert!(!Role::VillageCommittee.can(Permission::ReadReferrals));
+        assert!(!Role::Admin.can(Permission::ReadReferrals));
+        assert!(Role::Admin.can(Permission::ManageReferenceData));
+        assert!(!Role::Officer.can(Permission::ManageReferenceData));
     }
 
     #[test]

@@ -80,6 +80,7 @@ fn Layout(me: Me, children: Children) -> impl IntoView {
     let is_admin = me.role.can(Permission::ManageUsers);
     let logs_leads = me.role.can(Permission::LogLeads);
     let reads_cases = me.role.can(Permission::ReadCases);
+    let reads_referrals = me.role.can(Permission::ReadReferrals);
     let cases_key = if me.role == Role::Supervisor {
         Key::NavInbox
     } else {
@@ -107,6 +108,12 @@ fn Layout(me: Me, children: Children) -> impl IntoView {
                     <A href="/cases">
                         <NavIcon path="M4 6h6l2 2h8v11H4zm2 4v7h12v-7z"/>
                         <span>{move || i18n.t(cases_key)}</span>
+                    </A>
+                })}
+                {reads_referrals.then(|| view! {
+                    <A href="/referrals">
+                        <NavIcon path="M4 12h11l-4-4 1.4-1.4L19 13l-6.6 6.4L11 18l4-4H4zM4 4h16v2H4z"/>
+                        <span>{move || i18n.t(Key::NavReferrals)}</span>
                     </A>
                 })}
                 {is_admin.then(|| view! {

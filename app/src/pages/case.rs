@@ -1,6 +1,8 @@
 //! One case: the people, the proposal, what the viewer can do now, and the whole timeline.
 
-use domain::api::{CaseDetail, DeclineGreenChannel, PersonView, TransitionRequest};
+use domain::api::{
+    Agency, CaseDetail, CaseReferrals, DeclineGreenChannel, PersonView, TransitionRequest,
+};
 use domain::case::CaseAction;
 use domain::date::format_china_datetime;
 use domain::Fen;
@@ -13,6 +15,7 @@ use crate::components::labels::{
 };
 use crate::i18n::{use_i18n, Key};
 use crate::pages::cases::js_now;
+use crate::pages::referrals::CaseReferralsSection;
 
 #[component]
 pub fn CasePage() -> impl IntoView {
@@ -26,13 +29,25 @@ pub fn CasePage() -> impl IntoView {
             .unwrap_or(0)
     };
     let case = Resource::new(id, api::get_case);
+    // The referral part and the agencies its form offers, loaded with the case
+    // so the form needs no resource of its own (a nested one broke hydration).
+    let referrals = Resource::new(id, |id| {
+        let referrals = api::case_referrals(id);
+        let agencies = api::list_agencies();
+        async move {
+            let referrals = referrals.await.ok()?;
+            Some((referrals, agencies.await.unwrap_or_default()))
+        }
+    });
     let now = RwSignal::new(0i64);
     Effect::new(move |_| now.set(js_now()));
     view! {
         <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
+                // The referral part is extra: the case shows even when it cannot load.
+                let referrals_now = referrals.await;
                 match case.await {
-                    Ok(detail) => view! { <CaseView detail now on_change=move || case.refetch()/> }.into_any(),
+                    Ok(detail) => view! { <CaseView detail referrals=referrals_now now on_change=move || { case.refetch(); referrals.refetch(); }/> }.into_any(),
                     Err(e) => view! { <p class="card error" role="alert">{i18n.error_text(&e.code, &e.message)}</p> }.into_any(),
                 }
             })}
@@ -41,7 +56,12 @@ pub fn CasePage() -> impl IntoView {
 }
 
 #[component]
-fn CaseView<F>(detail: CaseDetail, now: RwSignal<i64>, on_change: F) -> impl IntoView
+fn CaseView<F>(
+    detail: CaseDetail,
+    referrals: Option<(CaseReferrals, Vec<Agency>)>,
+    now: RwSignal<i64>,
+    on_change: F,
+) -> impl IntoView
 where
     F: Fn() + Copy + Send + Sync + 'static,
 {
@@ -91,6 +111,7 @@ where
                 {d.actions.iter().map(|a| view! { <ActionForm case_id=d.id action=*a on_change/> }).collect_view()}
             </section>
         })}
+        {referrals.map(|(data, agencies)| view! { <CaseReferralsSection case_id=d.id data agencies on_change/> })}
         <section class="card">
             <h2>{move || i18n.t(Key::CaseStages)}</h2>
             <ol class="stages" data-testid="stages">

@@ -36,6 +36,9 @@ pub fn HomePage(me: Me) -> impl IntoView {
         <section class="card">
             <h2>{move || i18n.t(title)}</h2>
             <p>{move || i18n.t(intro)}</p>
+            {(role == Role::Partner).then(|| view! {
+                <A href="/referrals" attr:class="button primary">{move || i18n.t(Key::NavReferrals)}</A>
+            })}
             {(role == Role::Admin).then(|| view! {
                 <A href="/admin/users" attr:class="button primary">{move || i18n.t(Key::HomeManageUsers)}</A>
             })}

@@ -1,7 +1,8 @@
 //! Villages, agencies and the audit log.
 
 use axum::extract::State;
-use domain::api::{Agency, AuditEntry, ErrorBody, Village};
+use axum::http::StatusCode;
+use domain::api::{Agency, AgencyServices, AuditEntry, ErrorBody, NewAgency, Village};
 
 use super::error::ApiResult;
 use super::extract::{AppJson, AppPath};
@@ -26,6 +27,42 @@ pub async fn list_agencies(
     actor: Actor,
 ) -> ApiResult<AppJson<Vec<Agency>>> {
     Ok(AppJson(places::list_agencies(&state.db, &actor).await?))
+}
+
+/// An admin adds a partner agency and the services it offers.
+#[utoipa::path(post, path = "/api/v1/agencies", tag = "reference", request_body = NewAgency,
+    responses(
+        (status = 201, body = Agency),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
+    ),
+    security(("session" = [])))]
+pub async fn create_agency(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppJson(input): AppJson<NewAgency>,
+) -> ApiResult<(StatusCode, AppJson<Agency>)> {
+    let agency = places::create_agency(&state.db, &actor, input).await?;
+    Ok((StatusCode::CREATED, AppJson(agency)))
+}
+
+/// An admin sets the services an agency offers, replacing the old set.
+#[utoipa::path(put, path = "/api/v1/agencies/{id}/services", tag = "reference", params(("id" = i64, Path)),
+    request_body = AgencyServices,
+    responses(
+        (status = 200, body = Agency),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("session" = [])))]
+pub async fn set_agency_services(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+    AppJson(input): AppJson<AgencyServices>,
+) -> ApiResult<AppJson<Agency>> {
+    Ok(AppJson(
+        places::set_agency_services(&state.db, &actor, id, input).await?,
+    ))
 }
 
 /// The audit trail of one entity, newest first. `entity_type` is e.g. `user`

@@ -23,7 +23,11 @@ use crate::storage::cases::{
 };
 use crate::storage::{self, now_ms, Db, Tx};
 
-fn invalid(field: &'static str, code: &'static str, message: &'static str) -> ServiceError {
+pub(crate) fn invalid(
+    field: &'static str,
+    code: &'static str,
+    message: &'static str,
+) -> ServiceError {
     ServiceError::Invalid(FieldError {
         field,
         code,
@@ -31,7 +35,7 @@ fn invalid(field: &'static str, code: &'static str, message: &'static str) -> Se
     })
 }
 
-fn trimmed(text: &str, field: &'static str, max_chars: usize) -> ServiceResult<String> {
+pub(crate) fn trimmed(text: &str, field: &'static str, max_chars: usize) -> ServiceResult<String> {
     let t = text.trim();
     if t.is_empty() {
         return Err(invalid(field, "required", "must not be empty"));
@@ -42,7 +46,7 @@ fn trimmed(text: &str, field: &'static str, max_chars: usize) -> ServiceResult<S
     Ok(t.to_string())
 }
 
-fn optional(text: &Option<String>) -> Option<String> {
+pub(crate) fn optional(text: &Option<String>) -> Option<String> {
     text.as_ref()
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty())

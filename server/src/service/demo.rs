@@ -5,6 +5,7 @@ use domain::api::{AcceptLead, NewLead, NewUser, PersonInput, TransitionRequest};
 use domain::case::{CaseAction, Channel, PriorityGroup};
 use domain::date::{china_date, format_date};
 use domain::idcard::with_check_char;
+use domain::referral::Service;
 use domain::Role;
 
 use super::auth::generate_password;
@@ -27,12 +28,37 @@ const TOWNSHIPS: &[(&str, &[&str])] = &[
     ("堰口镇", &["堰口村", "双庙村", "东林村"]),
 ];
 
-const AGENCIES: &[(&str, &str)] = &[
-    ("县教育局", "education"),
-    ("县民政局", "civil_affairs"),
-    ("县法律援助中心", "legal_aid"),
-    ("县关心下一代工作委员会", "youth_care"),
-    ("县妇女联合会", "womens_federation"),
+/// (name, kind, services offered)
+const AGENCIES: &[(&str, &str, &[Service])] = &[
+    (
+        "县教育局",
+        "education",
+        &[Service::EducationSupport, Service::Counselling],
+    ),
+    (
+        "县民政局",
+        "civil_affairs",
+        &[
+            Service::LivingAssistance,
+            Service::MedicalHelp,
+            Service::EmploymentHelp,
+        ],
+    ),
+    ("县法律援助中心", "legal_aid", &[Service::LegalAid]),
+    (
+        "县关心下一代工作委员会",
+        "youth_care",
+        &[Service::Counselling, Service::EducationSupport],
+    ),
+    (
+        "县妇女联合会",
+        "womens_federation",
+        &[
+            Service::Counselling,
+            Service::LivingAssistance,
+            Service::EmploymentHelp,
+        ],
+    ),
 ];
 
 /// (username, display name, role, village name, agency name)
@@ -122,8 +148,10 @@ async fn load_accounts(db: &Db, password: Option<&str>) -> ServiceResult<Vec<Dem
             storage::places::insert_village(&mut tx, township_id, village).await?;
         }
     }
-    for (name, kind) in AGENCIES {
-        storage::places::insert_agency(&mut tx, name, kind).await?;
+    for (name, kind, services) in AGENCIES {
+        let id = storage::places::insert_agency(&mut tx, name, kind).await?;
+        let services: Vec<&str> = services.iter().map(|s| s.as_str()).collect();
+        storage::referrals::set_agency_services(&mut tx, id, &services).await?;
     }
     tx.commit().await?;
 

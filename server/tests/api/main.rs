@@ -6,5 +6,6 @@ mod helpers;
 mod http_basics;
 mod pages;
 mod screening;
+mod referrals;
 mod users;
 mod volume;

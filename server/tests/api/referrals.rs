@@ -1,0 +1,614 @@
+//! Referrals to partner agencies: consent first, the referral states, agency
+//! scope (another agency's partner gets 404), minimal fields for partners,
+//! overdue flags, the case timeline and the audit log.
+
+use domain::date::{china_date, format_date};
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+use server::storage::{now_ms, Db};
+
+use crate::helpers::{assert_error, json_body, on_both, spawn_app, Backend, TestApp};
+
+fn today() -> String {
+    format_date(china_date(now_ms()))
+}
+
+async fn get(client: &Client, url: String) -> reqwest::Response {
+    client.get(url).send().await.unwrap()
+}
+
+async fn get_ok(client: &Client, url: String) -> Value {
+    let response = get(client, url).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    json_body(response).await
+}
+
+async fn post(client: &Client, url: String, body: Value) -> reqwest::Response {
+    client.post(url).json(&body).send().await.unwrap()
+}
+
+async fn agency_id(app: &TestApp, client: &Client, name: &str) -> i64 {
+    let agencies = get_ok(client, app.url("/api/v1/agencies")).await;
+    agencies
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == name)
+        .unwrap_or_else(|| panic!("agency {name}"))["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// A new case of the logged-in officer, from a new lead about a child and her mother.
+async fn new_case(app: &TestApp, officer: &Client, name: &str) -> Value {
+    let villages = get_ok(officer, app.url("/api/v1/villages")).await;
+    let village = villages.as_array().unwrap()[0]["id"].as_i64().unwrap();
+    let lead = post(
+        officer,
+        app.url("/api/v1/leads"),
+        json!({
+            "channel": "hotline_12309",
+            "received_on": today(),
+            "reporter": "被害人母亲",
+            "summary": "被害人受伤，家庭困难。",
+            "people": [
+                { "name": name, "village_id": village, "phone": "13912345678", "priority_groups": ["minor"] },
+                { "name": format!("{name}母亲"), "village_id": village, "phone": "13987654321" }
+            ],
+            "confirm_duplicate": true
+        }),
+    )
+    .await;
+    assert_eq!(lead.status(), StatusCode::CREATED);
+    let lead = json_body(lead).await;
+    let case = post(
+        officer,
+        app.url(&format!("/api/v1/leads/{}/accept", lead["id"])),
+        json!({ "criminal_case_ref": "寿公刑〔2026〕7号", "agent_index": 1, "agent_relationship": "母亲" }),
+    )
+    .await;
+    assert_eq!(case.status(), StatusCode::CREATED);
+    json_body(case).await
+}
+
+fn consent_body(person_id: i64) -> Value {
+    json!({ "person_id": person_id, "given_by": "王某（母亲）", "relationship": "监护人", "signed_on": today(), "scope_note": "同意向县教育局提供姓名、住址、电话" })
+}
+
+fn referral_body(person_id: i64, agency_id: i64, service: &str) -> Value {
+    json!({ "person_id": person_id, "agency_id": agency_id, "service": service, "note": "需要复学和学费减免", "due_on": today() })
+}
+
+/// Consent, then a referral to 县教育局 for education support; returns (case id, referral id).
+async fn referred_case(app: &TestApp, officer: &Client, name: &str) -> (i64, i64) {
+    let case = new_case(app, officer, name).await;
+    let case_id = case["id"].as_i64().unwrap();
+    let person = case["applicant"]["id"].as_i64().unwrap();
+    let edu = agency_id(app, officer, "县教育局").await;
+    let consent = post(
+        officer,
+        app.url(&format!("/api/v1/cases/{case_id}/consents")),
+        consent_body(person),
+    )
+    .await;
+    assert_eq!(consent.status(), StatusCode::CREATED);
+    let referral = post(
+        officer,
+        app.url(&format!("/api/v1/cases/{case_id}/referrals")),
+        referral_body(person, edu, "education_support"),
+    )
+    .await;
+    assert_eq!(referral.status(), StatusCode::CREATED);
+    let referral = json_body(referral).await;
+    (case_id, referral["id"].as_i64().unwrap())
+}
+
+async fn act(
+    app: &TestApp,
+    client: &Client,
+    id: i64,
+    action: &str,
+    text: Option<&str>,
+) -> reqwest::Response {
+    let url = app.url(&format!("/api/v1/referrals/{id}/{action}"));
+    match text {
+        Some(t) => post(client, url, json!({ "text": t })).await,
+        None => client.post(url).send().await.unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn without_consent_there_is_no_referral_and_nothing_is_written() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let case = new_case(&app, &officer, "林小满").await;
+        let case_id = case["id"].as_i64().unwrap();
+        let person = case["applicant"]["id"].as_i64().unwrap();
+        let agent = case["agent"]["id"].as_i64().unwrap();
+        let edu = agency_id(&app, &officer, "县教育局").await;
+        let url = app.url(&format!("/api/v1/cases/{case_id}/referrals"));
+
+        let response = post(
+            &officer,
+            url.clone(),
+            referral_body(person, edu, "education_support"),
+        )
+        .await;
+        assert_error(response, StatusCode::CONFLICT, "consent_required").await;
+
+        // The guardian's consent for the child does not cover the mother herself.
+        let consents = app.url(&format!("/api/v1/cases/{case_id}/consents"));
+        let response = post(&officer, consents.clone(), consent_body(person)).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body = json_body(response).await;
+        assert_eq!(body["consents"].as_array().unwrap().len(), 1);
+        assert_eq!(body["can_refer"], true);
+        assert_eq!(body["people"].as_array().unwrap().len(), 2);
+        let response = post(
+            &officer,
+            url.clone(),
+            referral_body(agent, edu, "education_support"),
+        )
+        .await;
+        assert_error(response, StatusCode::CONFLICT, "consent_required").await;
+
+        let referrals = get_ok(&officer, url).await;
+        assert!(referrals["referrals"].as_array().unwrap().is_empty());
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_consents_and_referrals_are_refused_field_by_field() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let other_officer = app.client_for("chen.ming").await;
+        let supervisor = app.client_for("zhang.jian").await;
+        let case = new_case(&app, &officer, "林小满").await;
+        let case_id = case["id"].as_i64().unwrap();
+        let person = case["applicant"]["id"].as_i64().unwrap();
+        let edu = agency_id(&app, &officer, "县教育局").await;
+        let consents = app.url(&format!("/api/v1/cases/{case_id}/consents"));
+        let referrals = app.url(&format!("/api/v1/cases/{case_id}/referrals"));
+
+        for (body, field, code) in [
+            (json!({ "person_id": person, "given_by": " ", "relationship": "本人", "signed_on": today() }), "given_by", "required"),
+            (json!({ "person_id": person, "given_by": "林小满", "relationship": "本人", "signed_on": "2026-02-30" }), "signed_on", "invalid_date"),
+            (json!({ "person_id": person, "given_by": "林小满", "relationship": "本人", "signed_on": "2999-01-01" }), "signed_on", "date_in_future"),
+            (json!({ "person_id": 999_999, "given_by": "林小满", "relationship": "本人", "signed_on": today() }), "person_id", "not_in_case"),
+        ] {
+            let response = post(&officer, consents.clone(), body).await;
+            let error = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, code).await;
+            assert_eq!(error["error"]["field"], field);
+        }
+        // Only the case's own officer records consent and refers.
+        for client in [&other_officer, &supervisor] {
+            let response = post(client, consents.clone(), consent_body(person)).await;
+            assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
+        }
+        assert_eq!(post(&officer, consents, consent_body(person)).await.status(), StatusCode::CREATED);
+
+        let yesterday = format_date(china_date(now_ms() - 86_400_000));
+        for (body, field, code) in [
+            (referral_body(person, edu, "living_assistance"), "service", "service_not_offered"),
+            (referral_body(person, 999_999, "education_support"), "agency_id", "unknown_agency"),
+            (referral_body(999_999, edu, "education_support"), "person_id", "not_in_case"),
+            (json!({ "person_id": person, "agency_id": edu, "service": "education_support", "note": "", "due_on": today() }), "note", "required"),
+            (json!({ "person_id": person, "agency_id": edu, "service": "education_support", "note": "复学", "due_on": yesterday }), "due_on", "date_in_past"),
+        ] {
+            let response = post(&officer, referrals.clone(), body).await;
+            let error = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, code).await;
+            assert_eq!(error["error"]["field"], field);
+        }
+        let response = post(&officer, referrals.clone(), json!({ "person_id": person, "agency_id": edu, "service": "flying_lessons", "note": "x", "due_on": today() })).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let response = post(&other_officer, referrals.clone(), referral_body(person, edu, "education_support")).await;
+        assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
+
+        let listed = get_ok(&officer, referrals).await;
+        assert!(listed["referrals"].as_array().unwrap().is_empty(), "nothing half-written");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_partner_accepts_records_progress_and_the_outcome_and_the_officer_sees_it_on_the_case() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let supervisor = app.client_for("zhang.jian").await;
+        let partner = app.client_for("edu.bureau").await;
+        let (case_id, id) = referred_case(&app, &officer, "林小满").await;
+
+        // Not yet accepted: nothing can be completed or progressed.
+        for action in ["progress", "complete"] {
+            let response = act(&app, &partner, id, action, Some("x")).await;
+            assert_error(response, StatusCode::CONFLICT, "transition_not_allowed").await;
+        }
+        // Officers do not act for the agency.
+        let response = act(&app, &officer, id, "accept", None).await;
+        assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
+
+        let response = act(&app, &partner, id, "accept", None).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let referral = json_body(response).await;
+        assert_eq!(referral["state"], "accepted");
+        assert_eq!(referral["actions"], json!(["progress", "complete"]));
+        for action in ["accept", "decline"] {
+            let response = act(&app, &partner, id, action, Some("x")).await;
+            assert_error(response, StatusCode::CONFLICT, "transition_not_allowed").await;
+        }
+        let response = act(&app, &partner, id, "progress", Some("  ")).await;
+        let error = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "required").await;
+        assert_eq!(error["error"]["field"], "text");
+
+        for note in ["已联系学校", "已办理复学"] {
+            let response = act(&app, &partner, id, "progress", Some(note)).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            assert_eq!(json_body(response).await["state"], "in_progress");
+        }
+        let response = act(&app, &partner, id, "complete", Some("已复学，免除学杂费")).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let done = json_body(response).await;
+        assert_eq!(done["state"], "done");
+        assert_eq!(done["outcome"], "已复学，免除学杂费");
+        assert_eq!(done["actions"], json!([]));
+        let actions: Vec<&str> = done["updates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            ["sent", "accept", "progress", "progress", "complete"]
+        );
+        let response = act(&app, &partner, id, "progress", Some("再来")).await;
+        assert_error(response, StatusCode::CONFLICT, "transition_not_allowed").await;
+
+        // The officer sees the outcome with the case, and on its timeline.
+        let on_case = get_ok(
+            &officer,
+            app.url(&format!("/api/v1/cases/{case_id}/referrals")),
+        )
+        .await;
+        let seen = &on_case["referrals"][0];
+        assert_eq!(seen["state"], "done");
+        assert_eq!(seen["outcome"], "已复学，免除学杂费");
+        assert_eq!(seen["case_id"], case_id);
+        assert_eq!(seen["overdue"], false);
+        let case = get_ok(&officer, app.url(&format!("/api/v1/cases/{case_id}"))).await;
+        assert_eq!(case["state"], "accepted", "referrals do not move the case");
+        let events: Vec<&str> = case["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            events,
+            [
+                "accept",
+                "consent_recorded",
+                "referral_sent",
+                "referral_accepted",
+                "referral_progress",
+                "referral_progress",
+                "referral_done"
+            ]
+        );
+        // Every change is in the audit log.
+        let audit = get_ok(
+            &supervisor,
+            app.url(&format!("/api/v1/audit/case/{case_id}")),
+        )
+        .await;
+        let actions: Vec<&str> = audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions
+                .iter()
+                .filter(|a| **a == "referral.transition")
+                .count(),
+            4
+        );
+        assert!(actions.contains(&"referral.created"));
+        assert!(actions.contains(&"consent.recorded"));
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_declined_referral_keeps_its_reason_and_is_final() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let partner = app.client_for("edu.bureau").await;
+        let (_, id) = referred_case(&app, &officer, "林小满").await;
+        let response = act(&app, &partner, id, "decline", Some("")).await;
+        let error = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "required").await;
+        assert_eq!(error["error"]["field"], "text");
+        let response = act(
+            &app,
+            &partner,
+            id,
+            "decline",
+            Some("不属于本局职责，建议转民政局"),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let declined = json_body(response).await;
+        assert_eq!(declined["state"], "declined");
+        assert_eq!(declined["decline_reason"], "不属于本局职责，建议转民政局");
+        for action in ["accept", "decline", "progress", "complete"] {
+            let response = act(&app, &partner, id, action, Some("x")).await;
+            assert_error(response, StatusCode::CONFLICT, "transition_not_allowed").await;
+        }
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn partners_see_only_their_agency_and_only_what_they_need() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let edu = app.client_for("edu.bureau").await;
+        let civil = app.client_for("civil.affairs").await;
+        let village = app.client_for("vc.xiaodian").await;
+        let admin = app.client_for("admin").await;
+        let (case_id, id) = referred_case(&app, &officer, "林小满").await;
+        let url = app.url(&format!("/api/v1/referrals/{id}"));
+
+        // Another agency's partner: as if it did not exist.
+        assert_error(
+            get(&civil, url.clone()).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
+        for action in ["accept", "decline"] {
+            let response = act(&app, &civil, id, action, Some("x")).await;
+            assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
+        }
+        assert!(get_ok(&civil, app.url("/api/v1/referrals"))
+            .await
+            .as_array()
+            .unwrap()
+            .is_empty());
+        // Village committees and admins have no business with referrals.
+        for client in [&village, &admin] {
+            assert_error(
+                get(client, url.clone()).await,
+                StatusCode::FORBIDDEN,
+                "forbidden",
+            )
+            .await;
+            assert_error(
+                get(client, app.url("/api/v1/referrals")).await,
+                StatusCode::FORBIDDEN,
+                "forbidden",
+            )
+            .await;
+        }
+        // Partners cannot read the case itself, nor its referral part.
+        assert_error(
+            get(&edu, app.url(&format!("/api/v1/cases/{case_id}"))).await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        )
+        .await;
+        assert_error(
+            get(&edu, app.url(&format!("/api/v1/cases/{case_id}/referrals"))).await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        )
+        .await;
+
+        let listed = get_ok(&edu, app.url("/api/v1/referrals")).await;
+        let listed = listed.as_array().unwrap();
+        assert_eq!(listed.len(), 1);
+        let one = get_ok(&edu, url).await;
+        for referral in [&listed[0], &one] {
+            assert_eq!(referral["person_name"], "林小满");
+            assert_eq!(referral["phone"], "13912345678");
+            assert_eq!(referral["note"], "需要复学和学费减免");
+            assert_eq!(referral["actions"], json!(["accept", "decline"]));
+            let text = referral.to_string();
+            for hidden in [
+                "case_id",
+                "case_number",
+                "criminal_case_ref",
+                "summary",
+                "寿公刑",
+                "寿检司救受",
+                "被害人受伤",
+            ] {
+                assert!(
+                    !text.contains(hidden),
+                    "{hidden} leaked to a partner: {text}"
+                );
+            }
+        }
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn referrals_not_done_by_their_due_date_are_flagged_to_the_officer() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let other_officer = app.client_for("chen.ming").await;
+        let (_, late) = referred_case(&app, &officer, "林小满").await;
+        let (_, on_time) = referred_case(&app, &officer, "林小雨").await;
+        let sql = "UPDATE referrals SET due_on = '2020-01-31' WHERE id = $1";
+        match &app.db {
+            Db::Sqlite(pool) => sqlx::query(sql).bind(late).execute(pool).await.map(|_| ()),
+            Db::Postgres(pool) => sqlx::query(sql).bind(late).execute(pool).await.map(|_| ()),
+        }
+        .unwrap();
+        let mine = get_ok(&officer, app.url("/api/v1/referrals")).await;
+        let flag = |id: i64| {
+            mine.as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["id"] == id)
+                .unwrap()["overdue"]
+                .clone()
+        };
+        assert_eq!(flag(late), true);
+        assert_eq!(flag(on_time), false);
+        // Another officer's list has only that officer's cases' referrals.
+        assert!(get_ok(&other_officer, app.url("/api/v1/referrals"))
+            .await
+            .as_array()
+            .unwrap()
+            .is_empty());
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn admins_add_agencies_and_set_their_services() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let admin = app.client_for("admin").await;
+        let officer = app.client_for("wang.fang").await;
+        let body = json!({ "name": "县残疾人联合会", "kind": "other", "services": ["medical_help", "employment_help", "medical_help"] });
+        let response = post(&officer, app.url("/api/v1/agencies"), body.clone()).await;
+        assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
+        let response = post(&admin, app.url("/api/v1/agencies"), json!({ "name": "X", "kind": "army" })).await;
+        let error = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "unknown_kind").await;
+        assert_eq!(error["error"]["field"], "kind");
+        let response = post(&admin, app.url("/api/v1/agencies"), body.clone()).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let agency = json_body(response).await;
+        assert_eq!(agency["services"], json!(["medical_help", "employment_help"]));
+        let response = post(&admin, app.url("/api/v1/agencies"), body).await;
+        assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "agency_exists").await;
+
+        let id = agency["id"].as_i64().unwrap();
+        let response = admin
+            .put(app.url(&format!("/api/v1/agencies/{id}/services")))
+            .json(&json!({ "services": ["counselling"] }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let agencies = get_ok(&officer, app.url("/api/v1/agencies")).await;
+        let listed = agencies.as_array().unwrap().iter().find(|a| a["id"] == id).unwrap().clone();
+        assert_eq!(listed["services"], json!(["counselling"]));
+        let edu = agencies.as_array().unwrap().iter().find(|a| a["name"] == "县教育局").unwrap().clone();
+        assert_eq!(edu["services"], json!(["education_support", "counselling"]));
+        let audit = get_ok(&app.client_for("zhang.jian").await, app.url(&format!("/api/v1/audit/agency/{id}"))).await;
+        assert_eq!(audit.as_array().unwrap().len(), 2);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_the_referral_routes() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let doc = get_ok(&app.client(), app.url("/api/v1/openapi.json")).await;
+    for path in [
+        "/api/v1/agencies",
+        "/api/v1/agencies/{id}/services",
+        "/api/v1/cases/{id}/consents",
+        "/api/v1/cases/{id}/referrals",
+        "/api/v1/referrals",
+        "/api/v1/referrals/{id}",
+        "/api/v1/referrals/{id}/accept",
+        "/api/v1/referrals/{id}/decline",
+        "/api/v1/referrals/{id}/progress",
+        "/api/v1/referrals/{id}/complete",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    assert!(doc["paths"]["/api/v1/agencies"]["post"].is_object());
+    assert!(doc["paths"]["/api/v1/cases/{id}/referrals"]["post"].is_object());
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_referral_pages_are_rendered_on_the_server_for_partner_and_officer() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let partner = app.client_for("edu.bureau").await;
+        let (case_id, _) = referred_case(&app, &officer, "林小满").await;
+
+        let html = partner
+            .get(app.url("/referrals"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for expected in [
+            "转介到本单位的事项",
+            "林小满",
+            "教育帮扶",
+            "待接收",
+            "需要复学和学费减免",
+            "接收",
+        ] {
+            assert!(
+                html.contains(expected),
+                "{expected} not on the partner's page"
+            );
+        }
+        for hidden in ["寿公刑", "寿检司救受", "被害人受伤"] {
+            assert!(
+                !html.contains(hidden),
+                "{hidden} leaked onto the partner's page"
+            );
+        }
+        let html = officer
+            .get(app.url(&format!("/cases/{case_id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for expected in [
+            "转介（1+N）",
+            "信息共享同意",
+            "王某（母亲）",
+            "需要复学和学费减免",
+            "转介至协作单位",
+            "data-testid=\"refer-form\"",
+        ] {
+            assert!(html.contains(expected), "{expected} not on the case page");
+        }
+        let html = officer
+            .get(app.url("/referrals"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("我的转介") && html.contains("林小满"));
+        app
+    })
+    .await;
+}
