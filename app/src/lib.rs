@@ -18,8 +18,8 @@ use i18n::{initial_lang, provide_i18n, Key};
 use pages::case::CasePage;
 use pages::cases::CasesPage;
 use pages::leads::{LeadsPage, NewLeadPage};
-use pages::screening::ScreeningPage;
 use pages::referrals::ReferralsPage;
+use pages::screening::ScreeningPage;
 use pages::{home::HomePage, login::LoginPage, not_found::NotFound, users::UsersPage};
 
 /// The HTML document around the app, rendered on the server only.

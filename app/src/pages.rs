@@ -6,6 +6,6 @@ pub mod home;
 pub mod leads;
 pub mod login;
 pub mod not_found;
-pub mod screening;
 pub mod referrals;
+pub mod screening;
 pub mod users;

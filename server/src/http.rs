@@ -6,8 +6,8 @@ pub mod cases;
 pub mod error;
 pub mod extract;
 pub mod reference;
-pub mod screening;
 pub mod referrals;
+pub mod screening;
 pub mod ssr;
 pub mod users;
 

@@ -6,8 +6,8 @@ pub mod auth;
 pub mod cases;
 pub mod demo;
 pub mod places;
-pub mod screening;
 pub mod referrals;
+pub mod screening;
 pub mod users;
 pub mod volume;
 

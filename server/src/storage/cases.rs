@@ -547,8 +547,10 @@ pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<(Vec<Case
         add("l.channel = ?", Bind::Text(channel.clone()));
     }
     if let Some(group) = &filter.priority_group {
+        // A correlated EXISTS lets SQLite start from the other filters' index
+        // and probe the group's primary key, instead of walking the whole group.
         add(
-            "c.applicant_id IN (SELECT pg.person_id FROM person_groups pg WHERE pg.priority_group = ?)",
+            "EXISTS (SELECT 1 FROM person_groups pg WHERE pg.priority_group = ? AND pg.person_id = c.applicant_id)",
             Bind::Text(group.clone()),
         );
     }

@@ -5,7 +5,7 @@ mod cases;
 mod helpers;
 mod http_basics;
 mod pages;
-mod screening;
 mod referrals;
+mod screening;
 mod users;
 mod volume;
