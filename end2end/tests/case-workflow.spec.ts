@@ -139,7 +139,7 @@ test('a guardian applies for a child; the supervisor turns down the green channe
   await expect(page).toHaveURL(/\/cases\/\d+$/);
   const caseUrl = page.url();
   await expect(page.getByText('代理申请人（母亲）')).toBeVisible();
-  await expect(page.getByText('吴秀兰')).toBeVisible();
+  await expect(page.locator('.person strong', { hasText: '吴秀兰' })).toBeVisible();
   const stages = page.getByTestId('stages').locator('li');
   await expect(stages).toHaveCount(1);
   await expect(stages.first()).toContainText('已受理');

@@ -815,61 +815,17 @@ pub async fn transition(
 }
 
 /// A supervisor confirms the green channel an officer asked for at acceptance.
-#[tracing::instrument(skip_all, fields(case_id = id))]
 pub async fn confirm_green_channel(
     db: &Db,
     config: &AppConfig,
     actor: &Actor,
     id: i64,
 ) -> ServiceResult<CaseDetail> {
-    actor.require(Permission::ConfirmGreenChannel)?;
-    let mut tx = db.begin().await?;
-    let row = store::find_case_tx(&mut tx, id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let current = state(&row.state)?;
-    if current.is_final() || !store::confirm_green_channel(&mut tx, id, now_ms()).await? {
-        return Err(ServiceError::Conflict {
-            code: "green_channel_not_requested",
-            message:
-                "the green channel was not asked for, is already confirmed, or the case is over"
-                    .into(),
-        });
-    }
-    store::insert_event(
-        &mut tx,
-        &NewEvent {
-            case_id: id,
-            at: now_ms(),
-            actor_id: actor.user_id,
-            action: "confirm_green_channel",
-            from_state: Some(current.as_str()),
-            to_state: current.as_str(),
-            amount_fen: None,
-            comment: None,
-        },
-    )
-    .await?;
-    audit::record(
-        &mut tx,
-        Some(actor),
-        Change {
-            entity_type: "case",
-            entity_id: id.to_string(),
-            case_id: Some(id),
-            action: "case.green_channel_confirmed",
-            before: Some(json!({ "green_channel_confirmed": false })),
-            after: Some(json!({ "green_channel_confirmed": true })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    get_case(db, config, actor, id).await
+    decide_green_channel(db, config, actor, id, None).await
 }
 
 /// A supervisor turns down the green channel an officer asked for; the case
 /// goes on as an ordinary one, with the reason on its timeline.
-#[tracing::instrument(skip_all, fields(case_id = id))]
 pub async fn decline_green_channel(
     db: &Db,
     config: &AppConfig,
@@ -877,15 +833,32 @@ pub async fn decline_green_channel(
     id: i64,
     input: DeclineGreenChannel,
 ) -> ServiceResult<CaseDetail> {
-    actor.require(Permission::ConfirmGreenChannel)?;
     let reason = trimmed(&input.reason, "reason", 1000)?;
+    decide_green_channel(db, config, actor, id, Some(reason)).await
+}
+
+/// Confirms (no reason) or declines (with the reason) a requested green channel.
+#[tracing::instrument(skip_all, fields(case_id = id, declined = decline_reason.is_some()))]
+async fn decide_green_channel(
+    db: &Db,
+    config: &AppConfig,
+    actor: &Actor,
+    id: i64,
+    decline_reason: Option<String>,
+) -> ServiceResult<CaseDetail> {
+    actor.require(Permission::ConfirmGreenChannel)?;
     let mut tx = db.begin().await?;
     let row = store::find_case_tx(&mut tx, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
     let current = state(&row.state)?;
     let now = now_ms();
-    if current.is_final() || !store::decline_green_channel(&mut tx, id, now).await? {
+    let changed = !current.is_final()
+        && match decline_reason {
+            None => store::confirm_green_channel(&mut tx, id, now).await?,
+            Some(_) => store::decline_green_channel(&mut tx, id, now).await?,
+        };
+    if !changed {
         return Err(ServiceError::Conflict {
             code: "green_channel_not_requested",
             message:
@@ -893,17 +866,31 @@ pub async fn decline_green_channel(
                     .into(),
         });
     }
+    let (action, audit_action, before, after) = match &decline_reason {
+        None => (
+            "confirm_green_channel",
+            "case.green_channel_confirmed",
+            json!({ "green_channel_confirmed": false }),
+            json!({ "green_channel_confirmed": true }),
+        ),
+        Some(reason) => (
+            "decline_green_channel",
+            "case.green_channel_declined",
+            json!({ "green_channel": true, "green_channel_deadline": row.green_channel_deadline }),
+            json!({ "green_channel": false, "reason": reason }),
+        ),
+    };
     store::insert_event(
         &mut tx,
         &NewEvent {
             case_id: id,
             at: now,
             actor_id: actor.user_id,
-            action: "decline_green_channel",
+            action,
             from_state: Some(current.as_str()),
             to_state: current.as_str(),
             amount_fen: None,
-            comment: Some(&reason),
+            comment: decline_reason.as_deref(),
         },
     )
     .await?;
@@ -914,9 +901,9 @@ pub async fn decline_green_channel(
             entity_type: "case",
             entity_id: id.to_string(),
             case_id: Some(id),
-            action: "case.green_channel_declined",
-            before: Some(json!({ "green_channel": true, "green_channel_deadline": row.green_channel_deadline })),
-            after: Some(json!({ "green_channel": false, "reason": reason })),
+            action: audit_action,
+            before: Some(before),
+            after: Some(after),
         },
     )
     .await?;
