@@ -250,7 +250,6 @@ pub fn name_grams(name: &str) -> Vec<String> {
     grams
 }
 
-/// How a search text is matched, chosen so that each kind uses an index.
 /// The year and sequence of "…〔2026〕3号" (the 号 may be left off).
 fn year_and_seq(text: &str) -> Option<(i64, i64)> {
     let (_, rest) = text.split_once('〔')?;
@@ -264,6 +263,7 @@ fn year_and_seq(text: &str) -> Option<(i64, i64)> {
     }
 }
 
+/// How a search text is matched, chosen so that each kind uses an index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum TextSearch {
     /// Digits only: the number's sequence, in any year.
