@@ -15,6 +15,7 @@ use leptos_router::{path, SsrMode};
 
 use components::layout::Authenticated;
 use i18n::{initial_lang, provide_i18n, Key};
+use pages::agencies::AgenciesPage;
 use pages::case::CasePage;
 use pages::cases::CasesPage;
 use pages::leads::{LeadsPage, NewLeadPage};
@@ -71,6 +72,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/leads/new") view=|| view! { <Authenticated page=|_| view! { <NewLeadPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/screening") view=|| view! { <Authenticated page=|_| view! { <ScreeningPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/referrals") view=|| view! { <Authenticated page=|me| view! { <ReferralsPage me/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/admin/agencies") view=|| view! { <Authenticated page=|_| view! { <AgenciesPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=|| view! { <Authenticated page=|me| view! { <UsersPage me/> }.into_any()/> } ssr=SsrMode::Async/>
             </Routes>
         </Router>

@@ -127,6 +127,7 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(referrals::decline_referral))
         .routes(routes!(referrals::progress_referral))
         .routes(routes!(referrals::complete_referral))
+        .routes(routes!(referrals::withdraw_referral))
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .split_for_parts()

@@ -438,7 +438,7 @@ pub struct ReferralText {
 pub struct ReferralUpdate {
     pub at: i64,
     pub actor: NamedRef,
-    /// sent, accept, decline, progress or complete
+    /// sent, accept, decline, progress, complete or withdraw
     pub action: String,
     pub to_state: ReferralState,
     pub note: Option<String>,
@@ -472,6 +472,8 @@ pub struct ReferralView {
     pub created_at: i64,
     pub outcome: Option<String>,
     pub decline_reason: Option<String>,
+    /// Why the referring officer took it back.
+    pub withdraw_reason: Option<String>,
     /// What the viewer may do now.
     pub actions: Vec<ReferralAction>,
     /// Oldest first.

@@ -50,7 +50,7 @@ macro_rules! text_enum {
     ($ty:ty { $($variant:ident => $text:literal),+ $(,)? }) => {
         impl $ty {
             pub const ALL: &'static [$ty] = &[$(<$ty>::$variant),+];
-            pub fn as_str(self) -> &'static str {
+            pub const fn as_str(self) -> &'static str {
                 match self { $(<$ty>::$variant => $text),+ }
             }
             pub fn parse(text: &str) -> Option<$ty> {

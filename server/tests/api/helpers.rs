@@ -176,6 +176,37 @@ pub async fn json_body(response: Response) -> Value {
     response.json::<Value>().await.expect("JSON body")
 }
 
+pub async fn get(client: &Client, url: String) -> Response {
+    client.get(url).send().await.unwrap()
+}
+
+/// GET that must answer 200; its JSON body.
+pub async fn get_json(client: &Client, url: String) -> Value {
+    let response = get(client, url).await;
+    assert_eq!(response.status(), StatusCode::OK, "status of GET");
+    json_body(response).await
+}
+
+/// POST with a JSON body.
+pub async fn post(client: &Client, url: String, body: Value) -> Response {
+    client.post(url).json(&body).send().await.unwrap()
+}
+
+/// Percent-encodes everything but ASCII letters and digits, for query strings.
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Today in China time as the server counts it, `YYYY-MM-DD`.
+pub fn today_in_china() -> String {
+    domain::date::format_date(domain::date::china_date(server::storage::now_ms()))
+}
+
 /// Asserts the status and the error code of an error response.
 pub async fn assert_error(response: Response, status: StatusCode, code: &str) -> Value {
     assert_eq!(response.status(), status, "status");
