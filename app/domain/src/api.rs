@@ -201,8 +201,7 @@ pub struct LeadView {
     pub received_on: String,
     pub reporter: String,
     pub summary: String,
-    /// open, accepted or declined
-    pub status: String,
+    pub status: crate::case::LeadStatus,
     pub decline_reason: Option<String>,
     pub case_id: Option<i64>,
     pub people: Vec<PersonView>,

@@ -122,6 +122,24 @@ pub fn groups_from_text(text: &str) -> Vec<PriorityGroup> {
     text.split(',').filter_map(PriorityGroup::parse).collect()
 }
 
+/// Where a lead stands: waiting for the officer's decision, or decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LeadStatus {
+    Open,
+    /// Became a case.
+    Accepted,
+    /// Turned down, with a reason.
+    Declined,
+}
+
+text_enum!(LeadStatus {
+    Open => "open",
+    Accepted => "accepted",
+    Declined => "declined",
+});
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
