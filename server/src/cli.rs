@@ -10,7 +10,7 @@ use domain::clock::StageLimits;
 use domain::Role;
 
 use crate::config::{prepare_sqlite_dir, AppConfig, Settings, DEFAULT_DATABASE_URL};
-use crate::service::{demo, users, volume};
+use crate::service::{backup, demo, users, volume};
 use crate::startup::Application;
 use crate::storage::{self, Db};
 
@@ -90,6 +90,25 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Copy the whole database (photos and documents included) to a file,
+    /// consistently, while the server keeps serving.
+    Backup {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        /// The backup file to write (replaced only once complete).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into a new, empty database (SQLite or PostgreSQL,
+    /// whichever the backup came from: this also moves an installation
+    /// from SQLite to PostgreSQL).
+    Restore {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        /// The backup file to read.
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -129,6 +148,19 @@ fn parse_role(text: &str) -> Result<Role, String> {
     })
 }
 
+fn print_summary(what: &str, path: &std::path::Path, summary: &backup::Summary) {
+    let rows: u64 = summary.rows.values().sum();
+    println!(
+        "{what} {} rows in {} tables (schema version {}): {}, {} bytes, sha256 {}",
+        rows,
+        summary.rows.len(),
+        summary.schema_version,
+        path.display(),
+        summary.file_bytes,
+        summary.file_sha256
+    );
+}
+
 async fn open(db: &DatabaseArgs) -> anyhow::Result<Db> {
     prepare_sqlite_dir(&db.database_url)?;
     let pool = Db::connect(&db.database_url).await?;
@@ -166,6 +198,18 @@ pub async fn run() -> anyhow::Result<()> {
                 .await?
                 .run_until_stopped()
                 .await
+        }
+        Command::Backup { db, to } => {
+            let pool = open(&db).await?;
+            let summary = backup::backup(&pool, &to).await?;
+            print_summary("backed up", &to, &summary);
+            Ok(())
+        }
+        Command::Restore { db, from } => {
+            let pool = open(&db).await?;
+            let summary = backup::restore(&pool, &from).await?;
+            print_summary("restored", &from, &summary);
+            Ok(())
         }
         Command::Migrate { db } => {
             open(&db).await?;

@@ -1,6 +1,7 @@
 //! API tests over real HTTP, on SQLite and (when configured) PostgreSQL.
 
 mod auth;
+mod backup;
 mod cases;
 mod helpers;
 mod http_basics;
