@@ -9,7 +9,9 @@ use domain::api::NewUser;
 use domain::clock::StageLimits;
 use domain::Role;
 
-use crate::config::{prepare_sqlite_dir, AppConfig, Settings, DEFAULT_DATABASE_URL};
+use crate::config::{
+    prepare_sqlite_dir, AppConfig, BackupSchedule, Settings, DEFAULT_DATABASE_URL,
+};
 use crate::service::{backup, demo, users, volume};
 use crate::startup::Application;
 use crate::storage::{self, Db};
@@ -60,6 +62,19 @@ enum Command {
         /// The same for green-channel cases, applied on top of --stage-limits' table for them.
         #[arg(long, env = "JIUZHU_GREEN_STAGE_LIMITS", default_value = "")]
         green_stage_limits: String,
+        /// Bearer token that opens /metrics to scrapers on other machines
+        /// (without it, only this machine can read /metrics).
+        #[arg(long, env = "JIUZHU_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
+        /// Take backups into this directory while serving (off when not set).
+        #[arg(long, env = "JIUZHU_BACKUP_DIR")]
+        backup_dir: Option<PathBuf>,
+        /// Minutes between scheduled backups.
+        #[arg(long, env = "JIUZHU_BACKUP_INTERVAL_MINUTES", default_value_t = 1440, value_parser = clap::value_parser!(u64).range(1..))]
+        backup_interval_minutes: u64,
+        /// How many scheduled backups to keep (older ones are deleted).
+        #[arg(long, env = "JIUZHU_BACKUP_KEEP", default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..))]
+        backup_keep: u64,
     },
     /// Apply pending database migrations and exit.
     Migrate {
@@ -181,6 +196,10 @@ pub async fn run() -> anyhow::Result<()> {
             green_channel_hours,
             stage_limits,
             green_stage_limits,
+            metrics_token,
+            backup_dir,
+            backup_interval_minutes,
+            backup_keep,
         } => {
             let stage_limits = stage_limits.with_overrides(&green_stage_limits, true)?;
             let settings = Settings {
@@ -192,7 +211,13 @@ pub async fn run() -> anyhow::Result<()> {
                     case_number_prefix: case_prefix,
                     green_channel_hours,
                     stage_limits,
+                    metrics_token: metrics_token.filter(|t| !t.is_empty()),
                 },
+                backup: backup_dir.map(|dir| BackupSchedule {
+                    dir,
+                    interval: std::time::Duration::from_secs(backup_interval_minutes * 60),
+                    keep: backup_keep as usize,
+                }),
             };
             Application::build(settings)
                 .await?

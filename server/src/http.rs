@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cases;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod reference;
 pub mod referrals;
 pub mod screening;
@@ -45,6 +46,7 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<AppConfig>,
     pub leptos_options: LeptosOptions,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Largest JSON body the API accepts.
@@ -194,9 +196,15 @@ pub fn router(state: AppState) -> Router {
         ))
         .with_state(state.clone());
 
+    let monitoring: Router = Router::new()
+        .route("/metrics", get(metrics::metrics))
+        .with_state(state.clone());
     Router::new()
+        .merge(monitoring)
         .merge(api)
         .merge(pages)
+        // Inside the routes, where the matched route template is known.
+        .route_layer(middleware::from_fn_with_state(state, metrics::track))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

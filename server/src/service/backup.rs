@@ -30,6 +30,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::config::BackupSchedule;
+use crate::metrics::Metrics;
 use crate::storage::backup::{self as store, Cell, ColumnKind, TableInfo};
 use crate::storage::{bulk, now_ms, Db};
 
@@ -371,6 +373,50 @@ pub async fn restore(db: &Db, path: &Path) -> Result<Summary, RestoreError> {
         file_sha256,
         file_bytes,
     })
+}
+
+/// One scheduled backup into `schedule.dir`, then pruning; the result goes
+/// to the log and to `/metrics`.
+pub async fn scheduled_once(
+    db: &Db,
+    schedule: &BackupSchedule,
+    metrics: &Metrics,
+) -> anyhow::Result<PathBuf> {
+    let now = now_ms();
+    let result = async {
+        std::fs::create_dir_all(&schedule.dir)?;
+        let path = schedule.dir.join(scheduled_name(now));
+        let summary = backup(db, &path).await?;
+        let removed = prune(&schedule.dir, schedule.keep)?;
+        Ok::<_, anyhow::Error>((path, summary, removed.len()))
+    }
+    .await;
+    match result {
+        Ok((path, summary, removed)) => {
+            metrics.observe_job("backup", Ok(summary.file_bytes), now / 1000);
+            tracing::info!(file = %path.display(), bytes = summary.file_bytes, sha256 = %summary.file_sha256, removed, "scheduled backup written");
+            Ok(path)
+        }
+        Err(e) => {
+            metrics.observe_job("backup", Err(()), now / 1000);
+            tracing::error!(error = %e, "scheduled backup failed");
+            Err(e)
+        }
+    }
+}
+
+/// Runs `scheduled_once` every `schedule.interval`, the first one interval after start.
+pub async fn run_schedule(db: Db, schedule: BackupSchedule, metrics: std::sync::Arc<Metrics>) {
+    let mut ticks = tokio::time::interval_at(
+        tokio::time::Instant::now() + schedule.interval,
+        schedule.interval,
+    );
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        // Failures are logged and counted; the next tick tries again.
+        let _ = scheduled_once(&db, &schedule, &metrics).await;
+    }
 }
 
 /// Keeps the newest `keep` files named `jiuzhu-*.jzb` in `dir`, deleting older ones.

@@ -104,6 +104,11 @@ pub fn postgres_url() -> Option<String> {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, AppConfig::default()).await
+}
+
+/// A test app with its own settings.
+pub async fn spawn_app_with(backend: Backend, config: AppConfig) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         server::telemetry::init(true);
     }
@@ -136,7 +141,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         addr: "127.0.0.1:0".parse().expect("addr"),
         database_url,
         site_root: PathBuf::from(dir.path()),
-        http: AppConfig::default(),
+        http: config,
+        backup: None,
     };
     let app = Application::build_with_db(settings, db.clone())
         .await

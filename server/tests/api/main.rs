@@ -5,6 +5,7 @@ mod backup;
 mod cases;
 mod helpers;
 mod http_basics;
+mod monitoring;
 mod pages;
 mod referrals;
 mod screening;
