@@ -231,8 +231,9 @@ pub async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Restore { db, from } => {
-            let pool = open(&db).await?;
-            let summary = backup::restore(&pool, &from).await?;
+            prepare_sqlite_dir(&db.database_url)?;
+            let pool = Db::connect(&db.database_url).await?;
+            let summary = backup::restore_into_new(&pool, &from).await?;
             print_summary("restored", &from, &summary);
             Ok(())
         }

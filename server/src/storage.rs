@@ -119,6 +119,29 @@ impl Db {
         Ok(())
     }
 
+    /// Applies migrations up to `version` only: upgrade tests build an old
+    /// release's schema with it, fill it, then run [`Db::migrate`].
+    pub async fn migrate_to(&self, version: i64) -> anyhow::Result<()> {
+        let all = match self {
+            Db::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Db::Postgres(_) => &POSTGRES_MIGRATIONS,
+        };
+        let migrator = sqlx::migrate::Migrator {
+            migrations: all
+                .iter()
+                .filter(|m| m.version <= version)
+                .cloned()
+                .collect::<Vec<_>>()
+                .into(),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        match self {
+            Db::Sqlite(pool) => migrator.run(pool).await?,
+            Db::Postgres(pool) => migrator.run(pool).await?,
+        }
+        Ok(())
+    }
+
     /// The newest migration this build knows.
     pub fn known_schema_version(&self) -> i64 {
         let migrator = match self {

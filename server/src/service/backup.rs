@@ -80,7 +80,7 @@ pub enum RestoreError {
     Foreign(String),
     #[error("{path} is damaged: {reason}")]
     Damaged { path: String, reason: String },
-    #[error("the backup is of schema version {backup}, this jiuzhu's database is at {ours}; restore it with the jiuzhu version that made it, then upgrade")]
+    #[error("the backup is of schema version {backup} but the database is at {ours}; restore into a new, empty database (a newer backup needs a newer jiuzhu)")]
     SchemaMismatch { backup: i64, ours: i64 },
     #[error("the target database is not empty (table {0} has rows); restore only into a new, empty database")]
     NotEmpty(String),
@@ -220,7 +220,45 @@ pub async fn backup(db: &Db, path: &Path) -> anyhow::Result<Summary> {
     })
 }
 
-/// Restores `path` into `db`, which must be migrated and empty.
+/// The schema version a backup file was made at, from its first line.
+pub fn schema_version_of(path: &Path) -> Result<i64, RestoreError> {
+    let shown = path.display().to_string();
+    let file = File::open(path).map_err(|e| anyhow::anyhow!("cannot read {shown}: {e}"))?;
+    let mut first = Vec::new();
+    BufReader::new(GzDecoder::new(BufReader::new(file)))
+        .read_until(b'\n', &mut first)
+        .map_err(|_| RestoreError::Foreign(shown.clone()))?;
+    let header: Header =
+        serde_json::from_slice(&first).map_err(|_| RestoreError::Foreign(shown.clone()))?;
+    if header.format != FORMAT {
+        return Err(RestoreError::Foreign(shown));
+    }
+    Ok(header.schema_version)
+}
+
+/// Restores a backup into a brand-new database: the schema is built up to the
+/// backup's version, the rows go in, and the newer migrations then carry them
+/// forward, so a backup made by an older release restores too.
+pub async fn restore_into_new(db: &Db, path: &Path) -> Result<Summary, RestoreError> {
+    let version = schema_version_of(path)?;
+    let known = db.known_schema_version();
+    if version > known {
+        return Err(RestoreError::SchemaMismatch {
+            backup: version,
+            ours: known,
+        });
+    }
+    if db.schema_version().await? == 0 {
+        db.migrate_to(version).await?;
+    } else {
+        db.migrate().await?;
+    }
+    let summary = restore(db, path).await?;
+    db.migrate().await?;
+    Ok(summary)
+}
+
+/// Restores `path` into `db`, which must be empty and at the backup's schema version.
 pub async fn restore(db: &Db, path: &Path) -> Result<Summary, RestoreError> {
     let shown = path.display().to_string();
     let damaged = |reason: String| RestoreError::Damaged {

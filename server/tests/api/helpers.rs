@@ -17,7 +17,7 @@ use sqlx::Connection;
 /// Every demo account gets this password in tests.
 pub const DEMO_PASSWORD: &str = "demo-password-123";
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
     Postgres,
@@ -109,6 +109,18 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// A test app with its own settings.
 pub async fn spawn_app_with(backend: Backend, config: AppConfig) -> TestApp {
+    let app = build_app(backend, config).await;
+    app.db.migrate().await.expect("migrate");
+    app
+}
+
+/// A test app on a database without any schema yet (upgrade tests make an
+/// old release's schema first); no request may come before it is migrated.
+pub async fn spawn_unmigrated(backend: Backend) -> TestApp {
+    build_app(backend, AppConfig::default()).await
+}
+
+async fn build_app(backend: Backend, config: AppConfig) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         server::telemetry::init(true);
     }
@@ -136,7 +148,6 @@ pub async fn spawn_app_with(backend: Backend, config: AppConfig) -> TestApp {
         }
     };
     let db = Db::connect(&database_url).await.expect("connect");
-    db.migrate().await.expect("migrate");
     let settings = Settings {
         addr: "127.0.0.1:0".parse().expect("addr"),
         database_url,
