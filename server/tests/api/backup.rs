@@ -61,15 +61,21 @@ async fn dump(db: &Db) -> Dump {
     all
 }
 
-/// Logs leads through the API until told to stop; returns how many got a 201.
+/// Logs leads through the API until told to stop (and a few after);
+/// returns how many got a 201.
 async fn write_load(app: &TestApp, stop: tokio::sync::watch::Receiver<bool>) -> usize {
     let officer = app.client_for("wang.fang").await;
     let villages = crate::helpers::get_json(&officer, app.url("/api/v1/villages")).await;
     let village = villages[0]["id"].as_i64().unwrap();
     let mut created = 0;
+    let mut after_stop = 0;
     for i in 0.. {
-        if *stop.borrow() && i > 5 {
-            break;
+        // A few more after the signal, so that some writes surely follow the backup.
+        if *stop.borrow() {
+            after_stop += 1;
+            if after_stop > 3 && i > 5 {
+                break;
+            }
         }
         let response = post(
             &officer,
