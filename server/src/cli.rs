@@ -60,6 +60,9 @@ enum Command {
         /// The same for green-channel cases, applied on top of --stage-limits' table for them.
         #[arg(long, env = "JIUZHU_GREEN_STAGE_LIMITS", default_value = "")]
         green_stage_limits: String,
+        /// Days after payment began at which follow-ups fall due, e.g. "30,90".
+        #[arg(long, env = "JIUZHU_FOLLOW_UP_DAYS", default_value = "30,90")]
+        follow_up_days: String,
     },
     /// Apply pending database migrations and exit.
     Migrate {
@@ -149,8 +152,11 @@ pub async fn run() -> anyhow::Result<()> {
             green_channel_hours,
             stage_limits,
             green_stage_limits,
+            follow_up_days,
         } => {
             let stage_limits = stage_limits.with_overrides(&green_stage_limits, true)?;
+            let follow_up_days = domain::visit::parse_follow_up_days(&follow_up_days)
+                .map_err(|e| anyhow::anyhow!("--follow-up-days: {e}"))?;
             let settings = Settings {
                 addr,
                 database_url: db.database_url,
@@ -160,6 +166,7 @@ pub async fn run() -> anyhow::Result<()> {
                     case_number_prefix: case_prefix,
                     green_channel_hours,
                     stage_limits,
+                    follow_up_days,
                 },
             };
             Application::build(settings)

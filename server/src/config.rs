@@ -29,6 +29,8 @@ pub struct AppConfig {
     pub green_channel_hours: i64,
     /// How long a case may stay in each state before lists mark it overdue.
     pub stage_limits: StageLimits,
+    /// Days after payment began at which follow-up visits fall due.
+    pub follow_up_days: Vec<i64>,
 }
 
 pub const DEFAULT_CASE_NUMBER_PREFIX: &str = "寿检司救受";
@@ -41,6 +43,7 @@ impl Default for AppConfig {
             case_number_prefix: DEFAULT_CASE_NUMBER_PREFIX.to_string(),
             green_channel_hours: DEFAULT_GREEN_CHANNEL_HOURS,
             stage_limits: StageLimits::default(),
+            follow_up_days: domain::visit::DEFAULT_FOLLOW_UP_DAYS.to_vec(),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod referrals;
 pub mod screening;
 pub mod ssr;
 pub mod users;
+pub mod visits;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,6 +63,7 @@ const MAX_JSON_BODY: usize = 64 * 1024;
         (name = "cases", description = "Aid leads and cases"),
         (name = "screening", description = "Screening imported criminal cases for aid leads"),
         (name = "referrals", description = "Consents and referrals to partner agencies (1+N)"),
+        (name = "visits", description = "Field visits, their photos and signatures, follow-ups after payment"),
         (name = "health", description = "Probes"),
     )
 )]
@@ -127,6 +129,16 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(referrals::decline_referral))
         .routes(routes!(referrals::progress_referral))
         .routes(routes!(referrals::complete_referral))
+        .routes(routes!(visits::case_visits))
+        .routes(routes!(visits::record_visit))
+        .routes(routes!(visits::get_visit))
+        // A photo takes more than the API's 64 KiB: the innermost limit wins.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(visits::upload_visit_file, visits::get_visit_file))
+                .layer(DefaultBodyLimit::max(visits::MAX_FILE_BODY)),
+        )
+        .routes(routes!(visits::due_follow_ups))
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .split_for_parts()

@@ -8,4 +8,5 @@ mod pages;
 mod referrals;
 mod screening;
 mod users;
+mod visits;
 mod volume;
