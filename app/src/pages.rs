@@ -9,3 +9,4 @@ pub mod not_found;
 pub mod referrals;
 pub mod screening;
 pub mod users;
+pub mod visits;

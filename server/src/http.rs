@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cases;
 pub mod error;
 pub mod extract;
+pub mod offline;
 pub mod reference;
 pub mod referrals;
 pub mod screening;
@@ -176,6 +177,10 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let pkg_dir = std::path::Path::new(leptos_options.site_root.as_ref())
         .join(leptos_options.site_pkg_dir.as_ref());
+    let service_worker = offline::ServiceWorker::load(
+        std::path::Path::new(leptos_options.site_root.as_ref()),
+        &pkg_dir,
+    );
 
     let pages: Router = Router::new()
         .leptos_routes_with_context(
@@ -189,6 +194,13 @@ pub fn router(state: AppState) -> Router {
                 let options = leptos_options.clone();
                 move || app::shell(options.clone())
             },
+        )
+        .route(
+            "/sw.js",
+            get(move || {
+                let service_worker = service_worker.clone();
+                async move { service_worker.response() }
+            }),
         )
         .nest_service(
             "/pkg",

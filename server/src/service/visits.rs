@@ -143,18 +143,19 @@ pub async fn record_visit(
         }
         Err(e) => return Err(e.into()),
     }
-    let comment = format!("{}: {}", visit.kind.as_str(), visit.place);
+    // The timeline names the kind (`visit_home_visit`, …) and the place.
+    let action = format!("visit_{}", visit.kind.as_str());
     case_store::insert_event(
         &mut tx,
         &NewEvent {
             case_id,
             at: now,
             actor_id: actor.user_id,
-            action: "visit_recorded",
+            action: &action,
             from_state: Some(state.as_str()),
             to_state: state.as_str(),
             amount_fen: None,
-            comment: Some(&comment),
+            comment: Some(&visit.place),
         },
     )
     .await?;

@@ -228,7 +228,7 @@ async fn the_same_visit_and_photo_sent_three_times_are_stored_once() {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|e| e["action"] == "visit_recorded")
+            .filter(|e| e["action"] == "visit_home_visit")
             .count();
         assert_eq!(visit_events, 1);
         let supervisor = app.client_for("zhang.jian").await;
