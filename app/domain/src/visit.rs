@@ -426,7 +426,7 @@ mod tests {
     fn visit() -> NewVisit {
         NewVisit {
             kind: VisitKind::HomeVisit,
-            visited_at: NOW - 3600_000,
+            visited_at: NOW - 3_600_000,
             place: "  正阳村三组 ".into(),
             location: Some(GeoPoint {
                 latitude: 32.1,
@@ -459,7 +459,7 @@ mod tests {
         v.place = " ".into();
         assert_eq!(validate_visit(&v, NOW).unwrap_err().field, "place");
         let mut v = visit();
-        v.visited_at = NOW + 24 * 3600_000;
+        v.visited_at = NOW + 24 * 3_600_000;
         assert_eq!(validate_visit(&v, NOW).unwrap_err().code, "date_in_future");
         let mut v = visit();
         v.location = Some(GeoPoint {
