@@ -2,6 +2,7 @@ import { test, expect } from '@playwright/test';
 import path from 'path';
 import { logIn, waitForHydration, watchConsole } from './helpers';
 
+// A 32×24 grey baseline JPEG written byte by byte for this test (161 bytes).
 const PHOTO = path.join(__dirname, 'fixtures', 'visit-photo.jpg');
 const PEOPLE_MET = '申请人母亲（e2e）';
 
