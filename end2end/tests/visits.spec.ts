@@ -47,7 +47,9 @@ test('an officer records two visits offline with photos; they survive a reload, 
     await form.locator('textarea[name=needs]').fill('医疗费用');
     await form.locator('input[name=photos]').setInputFiles(PHOTO);
     // The person visited signs on the screen.
-    const pad = await form.locator('canvas[data-visit-signature]').boundingBox();
+    const canvas = form.locator('canvas[data-visit-signature]');
+    await canvas.scrollIntoViewIfNeeded();
+    const pad = await canvas.boundingBox();
     if (!pad) throw new Error('no signature pad');
     await page.mouse.move(pad.x + 20, pad.y + 20);
     await page.mouse.down();
