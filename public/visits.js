@@ -40,8 +40,11 @@
     let last = 0;
     try { last = Number(localStorage.getItem('jiuzhu-pages-warmed') || 0); } catch (_) { /* ignore */ }
     if (Date.now() - last < WARM_EVERY_MS) return;
+    // Only officers have cases of their own (asking otherwise would be refused).
+    const me = await fetch('/api/v1/auth/me', { credentials: 'same-origin' });
+    if (!me.ok || (await me.json()).role !== 'officer') return;
     const response = await fetch('/api/v1/cases?mine=true&per_page=100', { credentials: 'same-origin' });
-    if (!response.ok) return; // not an officer, or logged out
+    if (!response.ok) return;
     const page = await response.json();
     const cache = await caches.open(PAGES_CACHE);
     const urls = ['/', '/cases', '/follow-ups'].concat(page.items.map((c) => `/cases/${c.id}`));

@@ -61,7 +61,7 @@ pub fn CasePage() -> impl IntoView {
                     Ok(detail) => {
                         let case_id = detail.id;
                         view! {
-                            <CaseView detail referrals=referrals_now now on_change=move || { case.refetch(); referrals.refetch(); visits.refetch(); }/>
+                            <CaseView detail referrals=referrals_now now on_change=move || { case.refetch(); referrals.refetch(); if visits.get_untracked().flatten().is_some() { visits.refetch(); } }/>
                             {visits_now.map(|v| view! { <CaseVisitsSection case_id visits=v/> })}
                         }.into_any()
                     }
