@@ -34,7 +34,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
                 <HydrationScripts options/>
                 // The offline visit queue and the service worker's registration (not inline: CSP).
-                <script src="/visits.js" defer></script>
+                <script src="/visits.js" defer nonce=leptos::nonce::use_nonce()></script>
                 <MetaTags/>
             </head>
             <body>

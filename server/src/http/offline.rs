@@ -37,6 +37,12 @@ impl ServiceWorker {
                     ),
                     // The browser must ask every time, or a deploy would go unnoticed.
                     (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+                    // A worker's own policy governs its fetches: same origin only
+                    // (a blanket `default-src 'none'` would stop it fetching anything).
+                    (
+                        header::CONTENT_SECURITY_POLICY,
+                        HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"),
+                    ),
                 ],
                 script.as_str().to_owned(),
             )
