@@ -495,3 +495,18 @@ pub fn referral_action(
         body,
     )
 }
+
+// ---- Field visits ------------------------------------------------------------
+// Visits are written by `public/visits.js` (an offline queue in IndexedDB that
+// PUTs each record under the id the phone made); the pages only read them.
+
+pub fn case_visits(
+    case_id: i64,
+) -> impl std::future::Future<Output = Result<domain::visit::CaseVisits, ApiError>> + Send {
+    request(Method::Get, format!("/api/v1/cases/{case_id}/visits"), None)
+}
+
+pub fn due_follow_ups(
+) -> impl std::future::Future<Output = Result<Vec<domain::visit::FollowUpItem>, ApiError>> + Send {
+    request(Method::Get, "/api/v1/follow-ups".into(), None)
+}

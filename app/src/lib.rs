@@ -21,6 +21,7 @@ use pages::cases::CasesPage;
 use pages::leads::{LeadsPage, NewLeadPage};
 use pages::referrals::ReferralsPage;
 use pages::screening::ScreeningPage;
+use pages::visits::FollowUpsPage;
 use pages::{home::HomePage, login::LoginPage, not_found::NotFound, users::UsersPage};
 
 /// The Content-Security-Policy of a page: scripts only from this origin or
@@ -55,6 +56,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
                 <HydrationScripts options/>
+                // The offline visit queue and the service worker's registration (not inline: CSP).
+                <script src="/visits.js" defer nonce=leptos::nonce::use_nonce()></script>
                 <MetaTags/>
             </head>
             <body>
@@ -93,6 +96,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/leads") view=|| view! { <Authenticated page=|_| view! { <LeadsPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/leads/new") view=|| view! { <Authenticated page=|_| view! { <NewLeadPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/screening") view=|| view! { <Authenticated page=|_| view! { <ScreeningPage/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/follow-ups") view=|| view! { <Authenticated page=|_| view! { <FollowUpsPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/referrals") view=|| view! { <Authenticated page=|me| view! { <ReferralsPage me/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/admin/agencies") view=|| view! { <Authenticated page=|_| view! { <AgenciesPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=|| view! { <Authenticated page=|me| view! { <UsersPage me/> }.into_any()/> } ssr=SsrMode::Async/>

@@ -10,3 +10,4 @@ pub mod not_found;
 pub mod referrals;
 pub mod screening;
 pub mod users;
+pub mod visits;

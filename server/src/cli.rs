@@ -75,6 +75,9 @@ enum Command {
         /// How many scheduled backups to keep (older ones are deleted).
         #[arg(long, env = "JIUZHU_BACKUP_KEEP", default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..))]
         backup_keep: u64,
+        /// Days after payment began at which follow-ups fall due, e.g. "30,90".
+        #[arg(long, env = "JIUZHU_FOLLOW_UP_DAYS", default_value = "30,90")]
+        follow_up_days: String,
     },
     /// Apply pending database migrations and exit.
     Migrate {
@@ -200,8 +203,11 @@ pub async fn run() -> anyhow::Result<()> {
             backup_dir,
             backup_interval_minutes,
             backup_keep,
+            follow_up_days,
         } => {
             let stage_limits = stage_limits.with_overrides(&green_stage_limits, true)?;
+            let follow_up_days = domain::visit::parse_follow_up_days(&follow_up_days)
+                .map_err(|e| anyhow::anyhow!("--follow-up-days: {e}"))?;
             let settings = Settings {
                 addr,
                 database_url: db.database_url,
@@ -212,6 +218,7 @@ pub async fn run() -> anyhow::Result<()> {
                     green_channel_hours,
                     stage_limits,
                     metrics_token: metrics_token.filter(|t| !t.is_empty()),
+                    follow_up_days,
                 },
                 backup: backup_dir.map(|dir| BackupSchedule {
                     dir,

@@ -41,6 +41,8 @@ pub struct AppConfig {
     pub stage_limits: StageLimits,
     /// Bearer token that opens `/metrics` to scrapers not on this machine.
     pub metrics_token: Option<String>,
+    /// Days after payment began at which follow-up visits fall due.
+    pub follow_up_days: Vec<i64>,
 }
 
 pub const DEFAULT_CASE_NUMBER_PREFIX: &str = "寿检司救受";
@@ -54,6 +56,7 @@ impl Default for AppConfig {
             green_channel_hours: DEFAULT_GREEN_CHANNEL_HOURS,
             stage_limits: StageLimits::default(),
             metrics_token: None,
+            follow_up_days: domain::visit::DEFAULT_FOLLOW_UP_DAYS.to_vec(),
         }
     }
 }

@@ -6,11 +6,13 @@ pub mod cases;
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod offline;
 pub mod reference;
 pub mod referrals;
 pub mod screening;
 pub mod ssr;
 pub mod users;
+pub mod visits;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,6 +66,7 @@ const MAX_JSON_BODY: usize = 64 * 1024;
         (name = "cases", description = "Aid leads and cases"),
         (name = "screening", description = "Screening imported criminal cases for aid leads"),
         (name = "referrals", description = "Consents and referrals to partner agencies (1+N)"),
+        (name = "visits", description = "Field visits, their photos and signatures, follow-ups after payment"),
         (name = "health", description = "Probes"),
     )
 )]
@@ -130,6 +133,16 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(referrals::progress_referral))
         .routes(routes!(referrals::complete_referral))
         .routes(routes!(referrals::withdraw_referral))
+        .routes(routes!(visits::case_visits))
+        .routes(routes!(visits::record_visit))
+        .routes(routes!(visits::get_visit))
+        // A photo takes more than the API's 64 KiB: the innermost limit wins.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(visits::upload_visit_file, visits::get_visit_file))
+                .layer(DefaultBodyLimit::max(visits::MAX_FILE_BODY)),
+        )
+        .routes(routes!(visits::due_follow_ups))
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .split_for_parts()
@@ -167,6 +180,10 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let pkg_dir = std::path::Path::new(leptos_options.site_root.as_ref())
         .join(leptos_options.site_pkg_dir.as_ref());
+    let service_worker = offline::ServiceWorker::load(
+        std::path::Path::new(leptos_options.site_root.as_ref()),
+        &pkg_dir,
+    );
 
     let pages: Router = Router::new()
         .leptos_routes_with_context(
@@ -180,6 +197,13 @@ pub fn router(state: AppState) -> Router {
                 let options = leptos_options.clone();
                 move || app::shell(options.clone())
             },
+        )
+        .route(
+            "/sw.js",
+            get(move || {
+                let service_worker = service_worker.clone();
+                async move { service_worker.response() }
+            }),
         )
         .nest_service(
             "/pkg",

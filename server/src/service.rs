@@ -10,6 +10,7 @@ pub mod places;
 pub mod referrals;
 pub mod screening;
 pub mod users;
+pub mod visits;
 pub mod volume;
 
 use domain::{FieldError, Role};

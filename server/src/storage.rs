@@ -15,6 +15,7 @@ pub mod screening;
 pub mod sessions;
 pub mod throttle;
 pub mod users;
+pub mod visits;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -14,6 +14,7 @@ pub mod money;
 pub mod referral;
 pub mod role;
 pub mod screening;
+pub mod visit;
 
 pub use account::{validate_display_name, validate_password, validate_username, FieldError};
 pub use money::Fen;

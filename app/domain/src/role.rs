@@ -65,6 +65,8 @@ impl Role {
             ReadReferrals => matches!(self, Role::Officer | Role::Supervisor | Role::Partner),
             ReferPeople => self == Role::Officer,
             HandleReferrals => self == Role::Partner,
+            ReadVisits => matches!(self, Role::Officer | Role::Supervisor),
+            RecordVisits => self == Role::Officer,
         }
     }
 }
@@ -111,6 +113,11 @@ pub enum Permission {
     ReferPeople,
     /// Accept, decline and report on referrals addressed to one's agency.
     HandleReferrals,
+    /// See field visits, their photos and signatures: supervisors county-wide,
+    /// officers only on their own cases.
+    ReadVisits,
+    /// Record visits (with photos and signature) on one's own cases.
+    RecordVisits,
 }
 
 #[cfg(test)]
@@ -153,6 +160,16 @@ mod tests {
         assert!(!Role::Admin.can(Permission::ReadReferrals));
         assert!(Role::Admin.can(Permission::ManageReferenceData));
         assert!(!Role::Officer.can(Permission::ManageReferenceData));
+    }
+
+    #[test]
+    fn officers_record_visits_and_only_case_readers_see_them() {
+        assert!(Role::Officer.can(Permission::RecordVisits));
+        assert!(!Role::Supervisor.can(Permission::RecordVisits));
+        for role in [Role::VillageCommittee, Role::Partner, Role::Admin] {
+            assert!(!role.can(Permission::ReadVisits));
+            assert!(!role.can(Permission::RecordVisits));
+        }
     }
 
     #[test]

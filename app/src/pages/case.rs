@@ -16,6 +16,7 @@ use crate::components::labels::{
 use crate::i18n::{use_i18n, Key};
 use crate::pages::cases::js_now;
 use crate::pages::referrals::CaseReferralsSection;
+use crate::pages::visits::CaseVisitsSection;
 
 #[component]
 pub fn CasePage() -> impl IntoView {
@@ -39,6 +40,15 @@ pub fn CasePage() -> impl IntoView {
             Some((referrals, agencies.await.unwrap_or_default()))
         }
     });
+    // Visits only for those who may see them (the case's officer, supervisors).
+    let visits = Resource::new(id, |id| async move { api::case_visits(id).await.ok() });
+    // `public/visits.js` says when it has sent queued visits: show them.
+    #[cfg(feature = "hydrate")]
+    {
+        let handle =
+            window_event_listener_untyped("jiuzhu-visits-synced", move |_| visits.refetch());
+        on_cleanup(move || handle.remove());
+    }
     let now = RwSignal::new(0i64);
     Effect::new(move |_| now.set(js_now()));
     view! {
@@ -46,8 +56,15 @@ pub fn CasePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 // The referral part is extra: the case shows even when it cannot load.
                 let referrals_now = referrals.await;
+                let visits_now = visits.await;
                 match case.await {
-                    Ok(detail) => view! { <CaseView detail referrals=referrals_now now on_change=move || { case.refetch(); referrals.refetch(); }/> }.into_any(),
+                    Ok(detail) => {
+                        let case_id = detail.id;
+                        view! {
+                            <CaseView detail referrals=referrals_now now on_change=move || { case.refetch(); referrals.refetch(); if visits.get_untracked().flatten().is_some() { visits.refetch(); } }/>
+                            {visits_now.map(|v| view! { <CaseVisitsSection case_id visits=v/> })}
+                        }.into_any()
+                    }
                     Err(e) => view! { <p class="card error" role="alert">{i18n.error_text(&e.code, &e.message)}</p> }.into_any(),
                 }
             })}

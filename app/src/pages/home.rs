@@ -40,6 +40,9 @@ pub fn HomePage(me: Me) -> impl IntoView {
             {(role == Role::Partner).then(|| view! {
                 <A href="/referrals" attr:class="button primary">{move || i18n.t(Key::NavReferrals)}</A>
             })}
+            {role.can(domain::Permission::ReadVisits).then(|| view! {
+                <A href="/follow-ups" attr:class="button">{move || i18n.t(Key::NavFollowUps)}</A>
+            })}
             {(role == Role::Admin).then(|| view! {
                 <div class="actions">
                     <A href="/admin/users" attr:class="button primary">{move || i18n.t(Key::HomeManageUsers)}</A>

@@ -6,11 +6,12 @@ use domain::case::{CaseAction, Channel, PriorityGroup};
 use domain::date::{china_date, format_date};
 use domain::idcard::with_check_char;
 use domain::referral::Service;
+use domain::visit::{NewVisit, VisitFindings, VisitKind};
 use domain::Role;
 
 use super::auth::generate_password;
 use super::cases::{self, LeadError};
-use super::{users, Actor, ServiceError, ServiceResult};
+use super::{users, visits, Actor, ServiceError, ServiceResult};
 use crate::config::AppConfig;
 use crate::storage::{self, now_ms, Db};
 
@@ -510,6 +511,16 @@ async fn load_cases(db: &Db) -> ServiceResult<()> {
             },
         )
         .await?;
+        if !demo.steps.is_empty() {
+            demo_visit(
+                db,
+                &officer,
+                case.id,
+                VisitKind::HomeVisit,
+                demo.applicant.2,
+            )
+            .await?;
+        }
         for action in demo.steps {
             let by_supervisor = matches!(action, CaseAction::Approve | CaseAction::Refuse);
             let (amount_fen, comment) = match action {
@@ -534,7 +545,60 @@ async fn load_cases(db: &Db) -> ServiceResult<()> {
                 },
             )
             .await?;
+            // The first follow-up after payment, by phone.
+            if *action == CaseAction::StartFollowUp {
+                demo_visit(
+                    db,
+                    &officer,
+                    case.id,
+                    VisitKind::PhoneFollowUp,
+                    demo.applicant.2,
+                )
+                .await?;
+            }
         }
     }
+    Ok(())
+}
+
+/// A visit as an officer records it in the field, under an id "made on the phone".
+async fn demo_visit(
+    db: &Db,
+    officer: &Actor,
+    case_id: i64,
+    kind: VisitKind,
+    village: &str,
+) -> ServiceResult<()> {
+    let follow_up = kind.is_follow_up();
+    let input = NewVisit {
+        kind,
+        visited_at: now_ms() - if follow_up { 0 } else { 2 * 24 * 3_600_000 },
+        place: format!("{village}申请人家中"),
+        location: None,
+        people_met: if follow_up {
+            "申请人本人（电话）"
+        } else {
+            "申请人及其家属"
+        }
+        .into(),
+        findings: VisitFindings {
+            household_members: (!follow_up).then_some(4),
+            monthly_income_fen: (!follow_up).then_some(120_000),
+            dependants: (!follow_up).then_some(2),
+            hardship: (!follow_up)
+                .then(|| "主要劳动力因案受伤，无法务工；有医疗欠款。".to_string()),
+            needs: Some(
+                if follow_up {
+                    "救助金已收到，孩子已复学。"
+                } else {
+                    "医疗费用、子女学费。"
+                }
+                .to_string(),
+            ),
+        },
+        notes: (!follow_up).then(|| "村委会证实家庭情况属实。".to_string()),
+    };
+    let id = uuid::Uuid::new_v4().to_string();
+    visits::record_visit(db, officer, case_id, &id, input).await?;
     Ok(())
 }

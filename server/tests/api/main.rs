@@ -10,4 +10,5 @@ mod pages;
 mod referrals;
 mod screening;
 mod users;
+mod visits;
 mod volume;
