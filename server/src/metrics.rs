@@ -1,6 +1,6 @@
 //! Counters for monitoring, rendered in the Prometheus text format at
-//! `/metrics`: requests and their latency by route, the database pool, and
-//! the results of background jobs. Labels are route templates
+//! `/metrics`: requests and their latency by route, the database pool, the
+//! records phones sync, and the results of background jobs. Labels are route templates
 //! (`/api/v1/cases/{id}`), never raw paths, so nothing personal and no
 //! unbounded set of series can get in.
 
@@ -40,6 +40,8 @@ struct Inner {
     latency: BTreeMap<String, Latency>,
     /// job name → results.
     jobs: BTreeMap<&'static str, JobStats>,
+    /// (record kind, result) → count, for records synced from phones.
+    sync: BTreeMap<(&'static str, &'static str), u64>,
 }
 
 #[derive(Default)]
@@ -63,6 +65,18 @@ impl Metrics {
         }
         latency.sum_seconds += seconds;
         latency.count += 1;
+    }
+
+    /// Records one record sent by a phone's offline queue: newly `stored`,
+    /// a replay of one already stored, or refused (kept on the phone).
+    pub fn observe_sync<T>(&self, kind: &'static str, result: Result<bool, &T>) {
+        let outcome = match result {
+            Ok(true) => "stored",
+            Ok(false) => "replayed",
+            Err(_) => "refused",
+        };
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        *inner.sync.entry((kind, outcome)).or_default() += 1;
     }
 
     /// Records one run of a background job; `bytes` is what a successful run produced.
@@ -155,6 +169,14 @@ impl Metrics {
         ] {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
             let _ = writeln!(out, "{name}{{backend=\"{backend}\"}} {value}");
+        }
+        out.push_str("# HELP jiuzhu_sync_records_total Records from phones' offline queues by kind and result.\n");
+        out.push_str("# TYPE jiuzhu_sync_records_total counter\n");
+        for ((kind, outcome), n) in &inner.sync {
+            let _ = writeln!(
+                out,
+                "jiuzhu_sync_records_total{{kind=\"{kind}\",result=\"{outcome}\"}} {n}"
+            );
         }
         out.push_str("# HELP jiuzhu_job_runs_total Background job runs by job and result.\n");
         out.push_str("# TYPE jiuzhu_job_runs_total counter\n");

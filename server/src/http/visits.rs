@@ -50,7 +50,14 @@ pub async fn record_visit(
     AppPath((id, visit_id)): AppPath<(i64, String)>,
     AppJson(input): AppJson<NewVisit>,
 ) -> ApiResult<(StatusCode, AppJson<VisitView>)> {
-    let (stored, visit) = visits::record_visit(&state.db, &actor, id, &visit_id, input).await?;
+    let result = visits::record_visit(&state.db, &actor, id, &visit_id, input).await;
+    state.metrics.observe_sync(
+        "visit",
+        result
+            .as_ref()
+            .map(|(stored, _)| *stored == Stored::Created),
+    );
+    let (stored, visit) = result?;
     Ok((status(stored), AppJson(visit)))
 }
 
@@ -112,8 +119,15 @@ pub async fn upload_visit_file(
     AppQuery(query): AppQuery<FileQuery>,
     AppBytes(body): AppBytes,
 ) -> ApiResult<(StatusCode, AppJson<VisitFileView>)> {
-    let (stored, file) =
-        visits::upload_file(&state.db, &actor, &visit_id, &file_id, query.kind, &body).await?;
+    let result =
+        visits::upload_file(&state.db, &actor, &visit_id, &file_id, query.kind, &body).await;
+    state.metrics.observe_sync(
+        "visit_file",
+        result
+            .as_ref()
+            .map(|(stored, _)| *stored == Stored::Created),
+    );
+    let (stored, file) = result?;
     Ok((status(stored), AppJson(file)))
 }
 

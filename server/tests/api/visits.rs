@@ -187,6 +187,24 @@ async fn the_same_visit_and_photo_sent_three_times_are_stored_once() {
             statuses,
             [StatusCode::CREATED, StatusCode::OK, StatusCode::OK]
         );
+        // What the phones' queues delivered is counted for monitoring.
+        let metrics = app
+            .client()
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for line in [
+            "jiuzhu_sync_records_total{kind=\"visit\",result=\"stored\"} 1",
+            "jiuzhu_sync_records_total{kind=\"visit\",result=\"replayed\"} 2",
+            "jiuzhu_sync_records_total{kind=\"visit_file\",result=\"stored\"} 1",
+            "jiuzhu_sync_records_total{kind=\"visit_file\",result=\"replayed\"} 2",
+        ] {
+            assert!(metrics.contains(line), "{line} in {metrics}");
+        }
 
         assert_eq!(
             count(
