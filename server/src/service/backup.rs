@@ -120,6 +120,7 @@ impl<W: Write> LineWriter<W> {
 fn cell_json(cell: Cell) -> Value {
     match cell {
         Cell::Int(v) => v.map_or(Value::Null, Value::from),
+        Cell::Real(v) => v.map_or(Value::Null, Value::from),
         Cell::Text(v) => v.map_or(Value::Null, Value::from),
         Cell::Bool(v) => v.map_or(Value::Null, Value::from),
         Cell::Bytes(v) => v.map_or(
@@ -135,6 +136,8 @@ fn json_cell(value: &Value, kind: ColumnKind) -> Option<Cell> {
     Some(match (kind, value) {
         (ColumnKind::Int, Value::Null) => Cell::Int(None),
         (ColumnKind::Int, v) => Cell::Int(Some(v.as_i64()?)),
+        (ColumnKind::Real, Value::Null) => Cell::Real(None),
+        (ColumnKind::Real, v) => Cell::Real(Some(v.as_f64()?)),
         (ColumnKind::Text, Value::Null) => Cell::Text(None),
         (ColumnKind::Text, v) => Cell::Text(Some(v.as_str()?.to_string())),
         (ColumnKind::Bool, Value::Null) => Cell::Bool(None),
@@ -400,7 +403,7 @@ pub async fn restore(db: &Db, path: &Path) -> Result<Summary, RestoreError> {
     tx.commit().await?;
     let with_ids: Vec<&str> = target
         .values()
-        .filter(|t| t.has_id())
+        .filter(|t| t.has_numbered_id())
         .map(|t| t.name.as_str())
         .collect();
     bulk::resync_ids(db, &with_ids).await?;
@@ -500,6 +503,8 @@ mod tests {
         let cases = [
             (Cell::Int(Some(-5)), ColumnKind::Int),
             (Cell::Int(None), ColumnKind::Int),
+            (Cell::Real(Some(32.266_123_456_789)), ColumnKind::Real),
+            (Cell::Real(None), ColumnKind::Real),
             (Cell::Text(Some("张三 \"引号\"".into())), ColumnKind::Text),
             (Cell::Bool(Some(true)), ColumnKind::Bool),
             (Cell::Bytes(Some(vec![0, 255, 10, 13])), ColumnKind::Bytes),

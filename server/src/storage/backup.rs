@@ -18,6 +18,8 @@ const NOT_COPIED: &[&str] = &["_sqlx_migrations", "sessions", "login_throttle"];
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnKind {
     Int,
+    /// Floating point: GPS positions only, never money.
+    Real,
     Text,
     Bool,
     Bytes,
@@ -28,6 +30,7 @@ impl ColumnKind {
     fn from_declared(declared: &str) -> Option<ColumnKind> {
         match declared.to_ascii_lowercase().as_str() {
             "integer" | "bigint" | "smallint" | "int" => Some(ColumnKind::Int),
+            "real" | "double precision" | "double" | "float" => Some(ColumnKind::Real),
             "text" | "character varying" => Some(ColumnKind::Text),
             "boolean" => Some(ColumnKind::Bool),
             "blob" | "bytea" => Some(ColumnKind::Bytes),
@@ -46,12 +49,21 @@ impl TableInfo {
     pub fn has_id(&self) -> bool {
         self.columns.iter().any(|(name, _)| name == "id")
     }
+
+    /// An integer `id`, which PostgreSQL numbers from a sequence (others,
+    /// such as ids made on phones, are text).
+    pub fn has_numbered_id(&self) -> bool {
+        self.columns
+            .iter()
+            .any(|(name, kind)| name == "id" && *kind == ColumnKind::Int)
+    }
 }
 
 /// One value read from a row; `None` is SQL NULL.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Int(Option<i64>),
+    Real(Option<f64>),
     Text(Option<String>),
     Bool(Option<bool>),
     Bytes(Option<Vec<u8>>),
@@ -61,6 +73,7 @@ impl Cell {
     fn into_value(self) -> Value {
         match self {
             Cell::Int(v) => Value::OptInt(v),
+            Cell::Real(v) => Value::OptReal(v),
             Cell::Text(v) => Value::OptText(v),
             Cell::Bool(v) => Value::OptBool(v),
             Cell::Bytes(v) => Value::OptBytes(v),
@@ -227,6 +240,7 @@ where
             for (i, (_, kind)) in table.columns.iter().enumerate() {
                 cells.push(match kind {
                     ColumnKind::Int => Cell::Int(row.try_get(i)?),
+                    ColumnKind::Real => Cell::Real(row.try_get(i)?),
                     ColumnKind::Text => Cell::Text(row.try_get(i)?),
                     ColumnKind::Bool => Cell::Bool(row.try_get(i)?),
                     ColumnKind::Bytes => Cell::Bytes(row.try_get(i)?),

@@ -16,6 +16,7 @@ pub enum Value {
     OptText(Option<String>),
     Bool(bool),
     OptBool(Option<bool>),
+    OptReal(Option<f64>),
     OptBytes(Option<Vec<u8>>),
 }
 
@@ -59,6 +60,7 @@ pub async fn insert_rows(
                     Value::OptText(v) => query.bind(v.as_deref()),
                     Value::Bool(v) => query.bind(*v),
                     Value::OptBool(v) => query.bind(*v),
+                    Value::OptReal(v) => query.bind(*v),
                     Value::OptBytes(v) => query.bind(v.as_deref()),
                 };
             }

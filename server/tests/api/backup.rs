@@ -16,6 +16,7 @@ use server::storage::Db;
 use crate::helpers::{
     on_both, post, postgres_url, spawn_app, spawn_unmigrated, today_in_china, Backend, TestApp,
 };
+use crate::visits;
 
 type Dump = BTreeMap<String, Vec<Vec<Cell>>>;
 
@@ -61,10 +62,11 @@ async fn dump(db: &Db) -> Dump {
     all
 }
 
-/// Logs leads through the API until told to stop (and a few after);
-/// returns how many got a 201.
+/// Logs leads, and visits with a photo, through the API until told to stop
+/// (and a few after); returns how many leads got a 201.
 async fn write_load(app: &TestApp, stop: tokio::sync::watch::Receiver<bool>) -> usize {
     let officer = app.client_for("wang.fang").await;
+    let case_id = visits::new_case(app, &officer, "周大勇").await;
     let villages = crate::helpers::get_json(&officer, app.url("/api/v1/villages")).await;
     let village = villages[0]["id"].as_i64().unwrap();
     let mut created = 0;
@@ -92,6 +94,26 @@ async fn write_load(app: &TestApp, stop: tokio::sync::watch::Receiver<bool>) -> 
         .await;
         assert_eq!(response.status(), StatusCode::CREATED);
         created += 1;
+        let visit_id = visits::uuid();
+        let visit = visits::put_visit(
+            app,
+            &officer,
+            case_id,
+            &visit_id,
+            &visits::visit_body("home_visit"),
+        )
+        .await;
+        assert_eq!(visit.status(), StatusCode::CREATED);
+        let photo = visits::put_file(
+            app,
+            &officer,
+            &visit_id,
+            &visits::uuid(),
+            "photo",
+            visits::jpeg(i as u8),
+        )
+        .await;
+        assert_eq!(photo.status(), StatusCode::CREATED);
     }
     created
 }
@@ -138,6 +160,7 @@ async fn a_backup_taken_under_write_load_restores_to_a_consistent_copy() {
         let (created, summary) = tokio::join!(load, taken);
         assert!(created > 5, "the load ran ({created} leads)");
         assert!(summary.rows["leads"] > 0);
+        assert!(summary.rows["visit_files"] > 0, "photos were backed up");
         assert!(!path.with_extension("jzb.partial").exists());
 
         // Restored into a new database of the same kind: every row is a row of

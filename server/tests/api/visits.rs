@@ -14,12 +14,12 @@ fn today() -> String {
     format_date(china_date(now_ms()))
 }
 
-fn uuid() -> String {
+pub(crate) fn uuid() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
 /// The first bytes of a JPEG and a little more: the server checks content, not validity.
-fn jpeg(seed: u8) -> Vec<u8> {
+pub(crate) fn jpeg(seed: u8) -> Vec<u8> {
     let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F'];
     bytes.extend(std::iter::repeat_n(seed, 2000));
     bytes.extend([0xFF, 0xD9]);
@@ -47,7 +47,7 @@ async fn post(client: &Client, url: String, body: Value) -> reqwest::Response {
 }
 
 /// A new case of the logged-in officer; returns its id.
-async fn new_case(app: &TestApp, officer: &Client, name: &str) -> i64 {
+pub(crate) async fn new_case(app: &TestApp, officer: &Client, name: &str) -> i64 {
     let villages = get_ok(officer, app.url("/api/v1/villages")).await;
     let village = villages.as_array().unwrap()[0]["id"].as_i64().unwrap();
     let lead = post(
@@ -85,7 +85,7 @@ async fn transition(app: &TestApp, client: &Client, case_id: i64, body: Value) {
     assert_eq!(response.status(), StatusCode::OK, "{body}");
 }
 
-fn visit_body(kind: &str) -> Value {
+pub(crate) fn visit_body(kind: &str) -> Value {
     json!({
         "kind": kind,
         "visited_at": now_ms() - 3_600_000,
@@ -103,7 +103,7 @@ fn visit_body(kind: &str) -> Value {
     })
 }
 
-async fn put_visit(
+pub(crate) async fn put_visit(
     app: &TestApp,
     client: &Client,
     case_id: i64,
@@ -118,7 +118,7 @@ async fn put_visit(
         .unwrap()
 }
 
-async fn put_file(
+pub(crate) async fn put_file(
     app: &TestApp,
     client: &Client,
     visit_id: &str,
