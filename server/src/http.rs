@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod cases;
+pub mod money;
 pub mod error;
 pub mod extract;
 pub mod reference;
@@ -62,6 +63,7 @@ const MAX_JSON_BODY: usize = 64 * 1024;
         (name = "cases", description = "Aid leads and cases"),
         (name = "screening", description = "Screening imported criminal cases for aid leads"),
         (name = "referrals", description = "Consents and referrals to partner agencies (1+N)"),
+        (name = "money", description = "Aid money: plans, supervision, payments, spending and its confirmation"),
         (name = "health", description = "Probes"),
     )
 )]
@@ -127,6 +129,23 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(referrals::decline_referral))
         .routes(routes!(referrals::progress_referral))
         .routes(routes!(referrals::complete_referral))
+        .routes(routes!(money::get_money))
+        .routes(routes!(money::set_plan))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(money::upload_document))
+                .layer(DefaultBodyLimit::max(money::MAX_DOCUMENT_UPLOAD)),
+        )
+        .routes(routes!(money::get_document))
+        .routes(routes!(money::record_supervision))
+        .routes(routes!(money::pay_installment))
+        .routes(routes!(money::override_release))
+        .routes(routes!(money::phone_check))
+        .routes(routes!(money::record_spending))
+        .routes(routes!(money::confirm_spending))
+        .routes(routes!(money::query_spending))
+        .routes(routes!(money::answer_query))
+        .routes(routes!(money::list_supervised))
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .split_for_parts()

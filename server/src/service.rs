@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod money;
 pub mod demo;
 pub mod places;
 pub mod referrals;
