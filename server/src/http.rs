@@ -3,9 +3,9 @@
 
 pub mod auth;
 pub mod cases;
-pub mod money;
 pub mod error;
 pub mod extract;
+pub mod money;
 pub mod reference;
 pub mod referrals;
 pub mod screening;

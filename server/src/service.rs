@@ -4,8 +4,8 @@
 pub mod audit;
 pub mod auth;
 pub mod cases;
-pub mod money;
 pub mod demo;
+pub mod money;
 pub mod places;
 pub mod referrals;
 pub mod screening;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::case::text_enum;
 use crate::date::{days_in_month, format_date, parse_date};
-use crate::{FieldError, Fen, Role};
+use crate::{Fen, FieldError, Role};
 
 /// One payment of the whole amount, or fixed installments at set dates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -337,8 +337,10 @@ pub fn check_plan(
         }
         checked.push(Installment { due_on, amount });
     }
-    let sum = Fen::checked_sum(checked.iter().map(|i| i.amount))
-        .ok_or(error("plan_sum_mismatch", "must add up to the approved amount"))?;
+    let sum = Fen::checked_sum(checked.iter().map(|i| i.amount)).ok_or(error(
+        "plan_sum_mismatch",
+        "must add up to the approved amount",
+    ))?;
     if sum != total {
         return Err(error(
             "plan_sum_mismatch",

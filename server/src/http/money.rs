@@ -59,7 +59,9 @@ pub async fn set_plan(
     AppPath(id): AppPath<i64>,
     AppJson(input): AppJson<PlanInput>,
 ) -> ApiResult<AppJson<MoneyView>> {
-    Ok(AppJson(money::set_plan(&state.db, &actor, id, input).await?))
+    Ok(AppJson(
+        money::set_plan(&state.db, &actor, id, input).await?,
+    ))
 }
 
 /// Uploads a scan or photo (JPEG, PNG or WebP, at most 5 MiB) as the raw body.
@@ -102,8 +104,14 @@ pub async fn get_document(
     if let Ok(value) = HeaderValue::from_str(&content_type) {
         headers.insert(header::CONTENT_TYPE, value);
     }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
-    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("inline"),
+    );
     Ok(response)
 }
 
@@ -254,8 +262,14 @@ pub async fn answer_query(
     AppJson(input): AppJson<MoneyText>,
 ) -> ApiResult<AppJson<MoneyView>> {
     Ok(AppJson(
-        money::spending_step(&state.db, &actor, id, SpendingStep::Answer, Some(input.text))
-            .await?,
+        money::spending_step(
+            &state.db,
+            &actor,
+            id,
+            SpendingStep::Answer,
+            Some(input.text),
+        )
+        .await?,
     ))
 }
 

@@ -16,9 +16,8 @@ use std::collections::HashMap;
 
 use domain::api::money::{
     InstallmentView, MoneyDocument, MoneyEvent, MoneyPermissions, MoneyText, MoneyView,
-    PaymentInput, PaymentView, PhoneCheckInput, PhoneCheckView, PlanInput, PlanView,
-    SpendingInput, SpendingNote, SpendingView, SupervisedChild, SupervisionInput,
-    SupervisionView,
+    PaymentInput, PaymentView, PhoneCheckInput, PhoneCheckView, PlanInput, PlanView, SpendingInput,
+    SpendingNote, SpendingView, SupervisedChild, SupervisionInput, SupervisionView,
 };
 use domain::api::NamedRef;
 use domain::case::{groups_from_text, CaseState, PriorityGroup};
@@ -425,11 +424,7 @@ pub async fn upload_document(
 
 /// A document's type and bytes. A village committee gets receipts of its own
 /// children only: scans of the agreement carry the guardian's ID number.
-pub async fn get_document(
-    db: &Db,
-    actor: &Actor,
-    id: i64,
-) -> ServiceResult<(String, Vec<u8>)> {
+pub async fn get_document(db: &Db, actor: &Actor, id: i64) -> ServiceResult<(String, Vec<u8>)> {
     require(actor, MoneyAction::Read)?;
     let doc = store::find_document(db, id)
         .await?
@@ -464,10 +459,7 @@ pub async fn record_supervision(
     own_officer(actor, &locked.case)?;
     let plan = need_plan(&locked)?;
     if !plan.supervised {
-        return Err(conflict(
-            "not_supervised",
-            "the plan is not supervised aid",
-        ));
+        return Err(conflict("not_supervised", "the plan is not supervised aid"));
     }
     let case = &locked.case;
     if input.guardian_person_id != case.applicant_id
@@ -660,7 +652,12 @@ pub async fn pay_installment(
             "the payment would exceed the approved amount",
         ));
     }
-    let comment = format!("#{} {} {}", installment.seq, input.method.as_str(), reference);
+    let comment = format!(
+        "#{} {} {}",
+        installment.seq,
+        input.method.as_str(),
+        reference
+    );
     case_event(
         &mut tx,
         actor,
@@ -825,8 +822,7 @@ pub async fn record_spending(
     let spent_on = event_date(&input.spent_on, "spent_on", &locked.decided_on, true)?;
     if let Some(doc_id) = input.receipt_document_id {
         let doc = store::find_document_tx(&mut tx, doc_id).await?;
-        if !doc.is_some_and(|d| d.case_id == case_id && d.kind == DocumentKind::Receipt.as_str())
-        {
+        if !doc.is_some_and(|d| d.case_id == case_id && d.kind == DocumentKind::Receipt.as_str()) {
             return Err(invalid(
                 "receipt_document_id",
                 "unknown_document",
@@ -1160,7 +1156,11 @@ pub async fn money_view(db: &Db, actor: &Actor, case_id: i64) -> ServiceResult<M
                 id: p.id,
                 paid_on: p.paid_on,
                 method,
-                reference: if committee { String::new() } else { p.reference },
+                reference: if committee {
+                    String::new()
+                } else {
+                    p.reference
+                },
                 amount_fen: p.amount_fen,
                 recorded_by: NamedRef {
                     id: p.recorded_by,

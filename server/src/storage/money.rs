@@ -200,7 +200,8 @@ pub async fn decided_at_tx(tx: &mut Tx, case_id: i64) -> StorageResult<Option<i6
     on_tx!(tx, conn => sqlx::query_scalar::<_, Option<i64>>(sql).bind(case_id).fetch_one(conn).await)
 }
 
-const PLAN_SELECT: &str = "SELECT case_id, kind, supervised, approved_fen, paid_fen, spent_fen, confirmed_fen, \
+const PLAN_SELECT: &str =
+    "SELECT case_id, kind, supervised, approved_fen, paid_fen, spent_fen, confirmed_fen, \
      created_at, updated_at FROM money_plans WHERE case_id = $1";
 
 pub async fn find_plan(db: &Db, case_id: i64) -> StorageResult<Option<PlanRow>> {
@@ -241,7 +242,8 @@ pub async fn update_plan(
     supervised: bool,
     now: i64,
 ) -> StorageResult<()> {
-    let sql = "UPDATE money_plans SET kind = $1, supervised = $2, updated_at = $3 WHERE case_id = $4";
+    let sql =
+        "UPDATE money_plans SET kind = $1, supervised = $2, updated_at = $3 WHERE case_id = $4";
     on_tx!(tx, conn => sqlx::query(sql).bind(kind).bind(supervised).bind(now).bind(case_id).execute(conn).await.map(|_| ()))
 }
 
@@ -256,12 +258,18 @@ async fn add_to_total(
 ) -> StorageResult<bool> {
     // The column names are ours, never from the request.
     let sql = match column {
-        Total::Paid => "UPDATE money_plans SET paid_fen = paid_fen + $1, updated_at = $2 \
-                        WHERE case_id = $3 AND paid_fen + $1 <= approved_fen",
-        Total::Spent => "UPDATE money_plans SET spent_fen = spent_fen + $1, updated_at = $2 \
-                         WHERE case_id = $3 AND spent_fen + $1 <= paid_fen",
-        Total::Confirmed => "UPDATE money_plans SET confirmed_fen = confirmed_fen + $1, updated_at = $2 \
-                             WHERE case_id = $3 AND confirmed_fen + $1 <= spent_fen",
+        Total::Paid => {
+            "UPDATE money_plans SET paid_fen = paid_fen + $1, updated_at = $2 \
+                        WHERE case_id = $3 AND paid_fen + $1 <= approved_fen"
+        }
+        Total::Spent => {
+            "UPDATE money_plans SET spent_fen = spent_fen + $1, updated_at = $2 \
+                         WHERE case_id = $3 AND spent_fen + $1 <= paid_fen"
+        }
+        Total::Confirmed => {
+            "UPDATE money_plans SET confirmed_fen = confirmed_fen + $1, updated_at = $2 \
+                             WHERE case_id = $3 AND confirmed_fen + $1 <= spent_fen"
+        }
     };
     let n = on_tx!(tx, conn => sqlx::query(sql)
         .bind(amount)
@@ -330,7 +338,8 @@ pub async fn insert_installment(
     due_on: &str,
     amount_fen: i64,
 ) -> StorageResult<()> {
-    let sql = "INSERT INTO money_installments (case_id, seq, due_on, amount_fen) VALUES ($1, $2, $3, $4)";
+    let sql =
+        "INSERT INTO money_installments (case_id, seq, due_on, amount_fen) VALUES ($1, $2, $3, $4)";
     on_tx!(tx, conn => sqlx::query(sql).bind(case_id).bind(seq).bind(due_on).bind(amount_fen).execute(conn).await.map(|_| ()))
 }
 
@@ -342,7 +351,8 @@ pub async fn set_override(
     by: i64,
     now: i64,
 ) -> StorageResult<bool> {
-    let sql = "UPDATE money_installments SET override_reason = $1, override_by = $2, override_at = $3 \
+    let sql =
+        "UPDATE money_installments SET override_reason = $1, override_by = $2, override_at = $3 \
                WHERE id = $4 AND id NOT IN (SELECT installment_id FROM money_payments)";
     let n = on_tx!(tx, conn => sqlx::query(sql).bind(reason).bind(by).bind(now).bind(installment_id)
         .execute(conn).await.map(|r| r.rows_affected()))?;
@@ -499,7 +509,8 @@ pub async fn insert_spending(tx: &mut Tx, s: &NewSpending<'_>) -> StorageResult<
         .await)
 }
 
-const SPENDING_SELECT: &str = "SELECT s.id, s.case_id, s.amount_fen, s.purpose, s.spent_on, s.note, s.receipt_document_id, \
+const SPENDING_SELECT: &str =
+    "SELECT s.id, s.case_id, s.amount_fen, s.purpose, s.spent_on, s.note, s.receipt_document_id, \
      s.status, s.entered_by, u.display_name AS entered_by_name, s.entered_at \
      FROM money_spending s JOIN users u ON u.id = s.entered_by";
 
@@ -526,7 +537,8 @@ pub async fn set_spending_status(
     to: &str,
     now: i64,
 ) -> StorageResult<bool> {
-    let sql = "UPDATE money_spending SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4";
+    let sql =
+        "UPDATE money_spending SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4";
     let n = on_tx!(tx, conn => sqlx::query(sql).bind(to).bind(now).bind(id).bind(from)
         .execute(conn).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)

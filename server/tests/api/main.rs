@@ -4,6 +4,7 @@ mod auth;
 mod cases;
 mod helpers;
 mod http_basics;
+mod money;
 mod pages;
 mod referrals;
 mod screening;
