@@ -18,6 +18,7 @@ use i18n::{initial_lang, provide_i18n, Key};
 use pages::case::CasePage;
 use pages::cases::CasesPage;
 use pages::leads::{LeadsPage, NewLeadPage};
+use pages::money::{CaseMoneyPage, MoneyListPage};
 use pages::referrals::ReferralsPage;
 use pages::screening::ScreeningPage;
 use pages::{home::HomePage, login::LoginPage, not_found::NotFound, users::UsersPage};
@@ -71,6 +72,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/leads/new") view=|| view! { <Authenticated page=|_| view! { <NewLeadPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/screening") view=|| view! { <Authenticated page=|_| view! { <ScreeningPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/referrals") view=|| view! { <Authenticated page=|me| view! { <ReferralsPage me/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/money") view=|| view! { <Authenticated page=|me| view! { <MoneyListPage me/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/money/:id") view=|| view! { <Authenticated page=|_| view! { <CaseMoneyPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=|| view! { <Authenticated page=|me| view! { <UsersPage me/> }.into_any()/> } ssr=SsrMode::Async/>
             </Routes>
         </Router>

@@ -5,6 +5,7 @@ pub mod cases;
 pub mod home;
 pub mod leads;
 pub mod login;
+pub mod money;
 pub mod not_found;
 pub mod referrals;
 pub mod screening;

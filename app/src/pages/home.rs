@@ -39,6 +39,9 @@ pub fn HomePage(me: Me) -> impl IntoView {
             {(role == Role::Partner).then(|| view! {
                 <A href="/referrals" attr:class="button primary">{move || i18n.t(Key::NavReferrals)}</A>
             })}
+            {(role == Role::VillageCommittee).then(|| view! {
+                <A href="/money" attr:class="button primary">{move || i18n.t(Key::HomeVillageOpen)}</A>
+            })}
             {(role == Role::Admin).then(|| view! {
                 <A href="/admin/users" attr:class="button primary">{move || i18n.t(Key::HomeManageUsers)}</A>
             })}

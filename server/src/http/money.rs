@@ -45,7 +45,7 @@ pub async fn get_money(
 
 /// Makes or changes the payment plan of an approved case. After a payment only a
 /// supervisor may, with a `reason`, and `installments` are then the unpaid rest.
-#[utoipa::path(put, path = "/api/v1/cases/{id}/money/plan", tag = "money", params(("id" = i64, Path)), request_body = PlanInput,
+#[utoipa::path(post, path = "/api/v1/cases/{id}/money/plan", tag = "money", params(("id" = i64, Path)), request_body = PlanInput,
     responses(
         (status = 200, body = MoneyView),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),

@@ -35,10 +35,6 @@ async fn post(client: &Client, url: String, body: Value) -> reqwest::Response {
     client.post(url).json(&body).send().await.unwrap()
 }
 
-async fn put(client: &Client, url: String, body: Value) -> reqwest::Response {
-    client.put(url).json(&body).send().await.unwrap()
-}
-
 async fn village_id(app: &TestApp, client: &Client, name: &str) -> i64 {
     let villages = get_ok(client, app.url("/api/v1/villages")).await;
     villages
@@ -150,7 +146,7 @@ async fn upload(app: &TestApp, client: &Client, case_id: i64, kind: &str) -> req
 /// Plan of three installments of `each`, agreement and pledge recorded with scans.
 async fn supervised_plan(app: &TestApp, officer: &Client, setup: &Setup, each: i64) -> Value {
     let case_id = setup.case_id;
-    let response = put(
+    let response = post(
         officer,
         app.url(&format!("/api/v1/cases/{case_id}/money/plan")),
         three_installments(each),
@@ -218,7 +214,7 @@ async fn a_plan_adds_up_to_the_approved_amount_and_bad_plans_leave_nothing_behin
             (json!({ "kind": "single", "installments": [{ "due_on": yesterday(), "amount_fen": 30_000 }] }), "due_on", "date_before_decision"),
             (json!({ "kind": "single", "installments": [{ "due_on": today(), "amount_fen": 10_000 }, { "due_on": "2099-01-01", "amount_fen": 20_000 }] }), "installments", "single_payment_has_one_installment"),
         ] {
-            let response = put(&officer, plan_url.clone(), body).await;
+            let response = post(&officer, plan_url.clone(), body).await;
             let error = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, code).await;
             assert_eq!(error["error"]["field"], field);
         }
@@ -226,7 +222,7 @@ async fn a_plan_adds_up_to_the_approved_amount_and_bad_plans_leave_nothing_behin
         assert!(view["plan"].is_null(), "nothing written: {view}");
         assert_eq!(count(&app.db, "SELECT COUNT(*) FROM audit_log WHERE case_id = $1 AND action LIKE 'money.%'", case_id).await, 0);
 
-        let response = put(&officer, plan_url.clone(), three_installments(10_000)).await;
+        let response = post(&officer, plan_url.clone(), three_installments(10_000)).await;
         assert_eq!(response.status(), StatusCode::OK);
         let view = json_body(response).await;
         assert_eq!(view["plan"]["supervised"], true, "a minor's aid is supervised");
@@ -237,8 +233,8 @@ async fn a_plan_adds_up_to_the_approved_amount_and_bad_plans_leave_nothing_behin
 
         // Before any payment the officer may still change the plan.
         let single = json!({ "kind": "single", "supervised": true, "installments": [{ "due_on": today(), "amount_fen": 30_000 }] });
-        assert_eq!(put(&officer, plan_url.clone(), single).await.status(), StatusCode::OK);
-        let response = put(&officer, plan_url.clone(), three_installments(10_000)).await;
+        assert_eq!(post(&officer, plan_url.clone(), single).await.status(), StatusCode::OK);
+        let response = post(&officer, plan_url.clone(), three_installments(10_000)).await;
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(
             count(&app.db, "SELECT COUNT(*) FROM audit_log WHERE case_id = $1 AND action LIKE 'money.plan_%'", case_id).await,
@@ -264,17 +260,17 @@ async fn after_a_payment_only_a_supervisor_changes_the_plan_with_a_reason() {
 
         let plan_url = app.url(&format!("/api/v1/cases/{case_id}/money/plan"));
         let rest = json!({ "kind": "installments", "installments": [{ "due_on": "2099-02-01", "amount_fen": 20_000 }] });
-        let response = put(&officer, plan_url.clone(), rest.clone()).await;
+        let response = post(&officer, plan_url.clone(), rest.clone()).await;
         assert_error(response, StatusCode::CONFLICT, "plan_started").await;
-        let response = put(&supervisor, plan_url.clone(), rest.clone()).await;
+        let response = post(&supervisor, plan_url.clone(), rest.clone()).await;
         assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "reason_required").await;
         // The unpaid rest must add up to what is left: 20,000 fen.
         let wrong = json!({ "kind": "installments", "reason": "家庭急需", "installments": [{ "due_on": "2099-02-01", "amount_fen": 30_000 }] });
-        let response = put(&supervisor, plan_url.clone(), wrong).await;
+        let response = post(&supervisor, plan_url.clone(), wrong).await;
         assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "plan_sum_mismatch").await;
         let mut with_reason = rest;
         with_reason["reason"] = json!("监护人申请合并剩余两期");
-        let response = put(&supervisor, plan_url, with_reason).await;
+        let response = post(&supervisor, plan_url, with_reason).await;
         assert_eq!(response.status(), StatusCode::OK);
         let view = json_body(response).await;
         let installments = view["plan"]["installments"].as_array().unwrap();
@@ -298,7 +294,7 @@ async fn an_installment_is_paid_once_even_when_two_instances_race() {
         let supervisor = app.client_for("zhang.jian").await;
         let setup = approved_minor_case(&app, "小甸村", 3, 30_000, true).await;
         let case_id = setup.case_id;
-        let plan = put(&officer, app.url(&format!("/api/v1/cases/{case_id}/money/plan")), three_installments(10_000)).await;
+        let plan = post(&officer, app.url(&format!("/api/v1/cases/{case_id}/money/plan")), three_installments(10_000)).await;
         let view = json_body(plan).await;
         let first = installment_id(&view, 0);
         let pay_url = |id: i64| format!("/api/v1/money/installments/{id}/pay");
@@ -545,7 +541,7 @@ async fn a_village_committee_reaches_only_supervised_children_of_its_own_village
         for response in [
             post(&other, app.url(&format!("/api/v1/money/installments/{first}/pay")), pay_body()).await,
             post(&own, app.url(&format!("/api/v1/money/payments/{payment}/checks")), json!({ "checked_on": today(), "spoke_with": "母亲", "said_received_fen": 1 })).await,
-            put(&own, app.url(&format!("/api/v1/cases/{case_id}/money/plan")), three_installments(10_000)).await,
+            post(&own, app.url(&format!("/api/v1/cases/{case_id}/money/plan")), three_installments(10_000)).await,
         ] {
             assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
         }
@@ -573,7 +569,7 @@ async fn a_village_committee_reaches_only_supervised_children_of_its_own_village
 
         // An unsupervised case of the same village is not the committee's to see.
         let adult = approved_minor_case(&app, "小甸村", 7, 50_000, true).await;
-        let response = put(&officer, app.url(&format!("/api/v1/cases/{}/money/plan", adult.case_id)),
+        let response = post(&officer, app.url(&format!("/api/v1/cases/{}/money/plan", adult.case_id)),
             json!({ "kind": "single", "supervised": false, "installments": [{ "due_on": today(), "amount_fen": 50_000 }] })).await;
         assert_eq!(response.status(), StatusCode::OK);
         let response = get(&own, app.url(&format!("/api/v1/cases/{}/money", adult.case_id))).await;
