@@ -596,3 +596,49 @@ async fn a_village_committee_reaches_only_supervised_children_of_its_own_village
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_money_pages_render_on_the_server_within_the_village() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let committee = app.client_for("vc.xiaodian").await;
+        let html = get(&committee, app.url("/money"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("李小雨"), "the demo's supervised child");
+        assert!(
+            html.contains("2 条待确认"),
+            "two records wait for the committee"
+        );
+        assert!(!html.contains("寿公刑"), "no criminal case");
+        let list = get_ok(&committee, app.url("/api/v1/money/supervised")).await;
+        let case_id = list[0]["case_id"].as_i64().unwrap();
+        let html = get(&committee, app.url(&format!("/money/{case_id}")))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("资金流向") && html.contains("救助决定"),
+            "the printable timeline"
+        );
+        // Another village's committee finds nothing.
+        let other = app.client_for("vc.zhengyang").await;
+        let html = get(&other, app.url("/money")).await.text().await.unwrap();
+        assert!(!html.contains("李小雨"));
+        let response = get(&other, app.url(&format!("/api/v1/cases/{case_id}/money"))).await;
+        assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
+        // The officer's case page carries the money section.
+        let officer = app.client_for("wang.fang").await;
+        let html = get(&officer, app.url(&format!("/cases/{case_id}")))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("data-testid=\"money\"") && html.contains("就学"));
+        app
+    })
+    .await;
+}
