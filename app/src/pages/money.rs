@@ -247,7 +247,14 @@ where
                 <tbody>
                     {v.timeline.into_iter().map(|e| {
                         let kind = e.kind.clone();
-                        let text = e.text.clone().map(|t| if kind == "spending" { label(i18n, "money.purpose", &t) } else { t });
+                        let text = e.text.clone().map(|t| match kind.as_str() {
+                            "spending" => label(i18n, "money.purpose", &t),
+                            "plan" => match t.split_once('×') {
+                                Some((k, n)) => format!("{} × {n}", label(i18n, "money.plan_kind", k)),
+                                None => t,
+                            },
+                            _ => t,
+                        });
                         view! {
                             <tr>
                                 <td>{e.on.clone()}</td>
