@@ -5,10 +5,10 @@
 //! [`Backend`], with the visitor's cookies, so pages and API share one contract.
 
 use domain::api::{
-    AcceptLead, Agency, CaseDetail, CasePage, CaseReferrals, DeclineGreenChannel, DeclineLead,
-    DuplicateHit, ErrorBody, LeadView, LoginRequest, Me, NamedRef, NewConsent, NewLead,
-    NewReferral, NewUser, ReferralText, ReferralView, ResetPassword, TransitionRequest, UserView,
-    Village,
+    AcceptLead, Agency, AgencyServices, CaseDetail, CasePage, CaseReferrals, DeclineGreenChannel,
+    DeclineLead, DuplicateHit, ErrorBody, LeadView, LoginRequest, Me, NamedRef, NewAgency,
+    NewConsent, NewLead, NewReferral, NewUser, ReferralText, ReferralView, ResetPassword,
+    TransitionRequest, UserView, Village,
 };
 use domain::referral::ReferralAction;
 use domain::screening::{
@@ -69,6 +69,7 @@ impl ApiError {
 pub enum Method {
     Get,
     Post,
+    Put,
 }
 
 #[cfg(feature = "ssr")]
@@ -125,6 +126,7 @@ fn request<T: DeserializeOwned + 'static>(
             let method = match method {
                 Method::Get => http::Method::GET,
                 Method::Post => http::Method::POST,
+                Method::Put => http::Method::PUT,
             };
             let response = backend.0.call(method, path, body, cookie).await;
             decode(response.status, &response.body)
@@ -141,6 +143,7 @@ fn request<T: DeserializeOwned + 'static>(
             let builder = match method {
                 Method::Get => client.get(url),
                 Method::Post => client.post(url),
+                Method::Put => client.put(url),
             };
             let builder = match body {
                 Some(body) => builder
@@ -237,6 +240,23 @@ pub fn list_villages() -> impl std::future::Future<Output = Result<Vec<Village>,
 
 pub fn list_agencies() -> impl std::future::Future<Output = Result<Vec<Agency>, ApiError>> + Send {
     request(Method::Get, "/api/v1/agencies".into(), None)
+}
+
+pub fn create_agency(
+    input: &NewAgency,
+) -> impl std::future::Future<Output = Result<Agency, ApiError>> + Send {
+    request(Method::Post, "/api/v1/agencies".into(), json(input))
+}
+
+pub fn set_agency_services(
+    id: i64,
+    input: &AgencyServices,
+) -> impl std::future::Future<Output = Result<Agency, ApiError>> + Send {
+    request(
+        Method::Put,
+        format!("/api/v1/agencies/{id}/services"),
+        json(input),
+    )
 }
 
 /// `query` is the URL query without `?`, e.g. `mine=true&state=proposed`.
@@ -452,12 +472,19 @@ pub fn create_referral(
     )
 }
 
+/// `state` (empty: all) and `overdue_only` narrow the list.
 pub fn list_referrals(
+    state: &str,
+    overdue_only: bool,
 ) -> impl std::future::Future<Output = Result<Vec<ReferralView>, ApiError>> + Send {
-    request(Method::Get, "/api/v1/referrals".into(), None)
+    request(
+        Method::Get,
+        format!("/api/v1/referrals?state={state}&overdue={overdue_only}"),
+        None,
+    )
 }
 
-/// Accept (no text), decline (reason), progress (note) or complete (outcome).
+/// Accept (no text), decline (reason), progress (note), complete (outcome) or withdraw (reason).
 pub fn referral_action(
     id: i64,
     action: ReferralAction,

@@ -15,6 +15,7 @@ use leptos_router::{path, SsrMode};
 
 use components::layout::Authenticated;
 use i18n::{initial_lang, provide_i18n, Key};
+use pages::agencies::AgenciesPage;
 use pages::case::CasePage;
 use pages::cases::CasesPage;
 use pages::leads::{LeadsPage, NewLeadPage};
@@ -23,8 +24,30 @@ use pages::referrals::ReferralsPage;
 use pages::screening::ScreeningPage;
 use pages::{home::HomePage, login::LoginPage, not_found::NotFound, users::UsersPage};
 
+/// The Content-Security-Policy of a page: scripts only from this origin or
+/// carrying this response's nonce (Leptos puts it on its hydration and
+/// resource scripts), WebAssembly allowed to compile, but no `eval`; nothing
+/// may frame the page. Photos shown before upload are `blob:` URLs.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; \
+         font-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        if let Ok(value) = http::HeaderValue::from_str(&content_security_policy(&nonce)) {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
     let lang = initial_lang();
     view! {
         <!DOCTYPE html>
@@ -74,6 +97,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/referrals") view=|| view! { <Authenticated page=|me| view! { <ReferralsPage me/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/money") view=|| view! { <Authenticated page=|me| view! { <MoneyListPage me/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/money/:id") view=|| view! { <Authenticated page=|_| view! { <CaseMoneyPage/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/admin/agencies") view=|| view! { <Authenticated page=|_| view! { <AgenciesPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=|| view! { <Authenticated page=|me| view! { <UsersPage me/> }.into_any()/> } ssr=SsrMode::Async/>
             </Routes>
         </Router>

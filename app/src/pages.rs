@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod agencies;
 pub mod case;
 pub mod cases;
 pub mod home;

@@ -70,3 +70,82 @@ test('an officer records consent and refers; the partner accepts and reports the
   await expect(page.getByTestId('timeline')).toContainText('转介已办结');
   expect(problems).toEqual([]);
 });
+
+test('an admin keeps the agencies; the officer refers, withdraws and refers elsewhere; the new agency sees it waiting on its home page', async ({ page, browser }) => {
+  const problems = watchConsole(page);
+  await logIn(page, 'admin');
+  await page.getByRole('navigation').getByRole('link', { name: '协作单位' }).click();
+  await expect(page).toHaveURL(/\/admin\/agencies$/);
+
+  const add = page.getByTestId('add-agency');
+  await add.locator('input[name=name]').fill('县残疾人联合会');
+  await add.locator('select[name=kind]').selectOption('other');
+  await add.getByLabel('生活救助').check();
+  await add.getByLabel('医疗救助').check();
+  await add.getByRole('button', { name: '添加协作单位' }).click();
+  await expect(page.getByTestId('agencies-notice')).toHaveText('已添加：县残疾人联合会');
+  const added = page.locator('[data-agency="县残疾人联合会"]');
+  await expect(added).toContainText('其他');
+  await expect(added.getByLabel('医疗救助')).toBeChecked();
+  await expect(added.getByLabel('法律援助')).not.toBeChecked();
+
+  const legal = page.locator('[data-agency="县法律援助中心"]');
+  await legal.getByLabel('心理疏导').check();
+  await legal.getByRole('button', { name: '保存服务' }).click();
+  await expect(page.getByTestId('agencies-notice')).toHaveText('已保存：县法律援助中心');
+  await page.reload();
+  await expect(page.locator('[data-agency="县法律援助中心"]').getByLabel('心理疏导')).toBeChecked();
+  expect(problems).toEqual([]);
+
+  // The officer, on a phone: consent, a referral to the new agency, then withdrawn.
+  const officer = await phone(browser);
+  const officerProblems = watchConsole(officer);
+  await logIn(officer, 'wang.fang');
+  await officer.getByRole('navigation').getByRole('link', { name: '案件' }).click();
+  await officer.getByTestId('case-list').getByText('周*强').click();
+  await expect(officer).toHaveURL(/\/cases\/\d+$/);
+  const consent = officer.getByTestId('consent-form');
+  await consent.locator('input[name=given_by]').fill('周国强');
+  await consent.locator('input[name=relationship]').fill('本人');
+  await consent.locator('input[name=signed_on]').fill(todayInChina());
+  await consent.getByRole('button', { name: '记录同意' }).click();
+  await expect(officer.getByTestId('consents')).toContainText('周国强');
+
+  const refer = async (agency: string, service: string, need: string) => {
+    const form = officer.getByTestId('refer-form');
+    await form.locator('select[name=agency]').selectOption({ label: agency });
+    await form.locator('select[name=service]').selectOption(service);
+    await form.locator('textarea[name=note]').fill(need);
+    await form.locator('input[name=due_on]').fill(todayInChina());
+    await form.getByRole('button', { name: '转介', exact: true }).click();
+  };
+  await refer('县残疾人联合会', 'medical_help', '腿伤后续康复治疗');
+  const section = officer.getByTestId('case-referrals');
+  const first = section.getByTestId('referral').filter({ hasText: '县残疾人联合会' });
+  await expect(first.getByTestId('referral-state')).toHaveText('待接收');
+
+  const withdraw = first.locator('form[data-action=withdraw]');
+  await withdraw.locator('textarea[name=text]').fill('本人已在县医院康复，改由民政局给予生活救助');
+  await withdraw.getByRole('button', { name: '撤回转介' }).click();
+  await expect(first.getByTestId('referral-state')).toHaveText('已撤回');
+  await expect(first.getByTestId('referral-withdrawn')).toContainText('改由民政局给予生活救助');
+  await expect(first.locator('form[data-action=withdraw]')).toHaveCount(0);
+
+  await refer('县民政局', 'living_assistance', '因案生活困难，申请临时救助');
+  const second = section.getByTestId('referral').filter({ hasText: '县民政局' });
+  await expect(second.getByTestId('referral-state')).toHaveText('待接收');
+  await expect(officer.getByTestId('timeline')).toContainText('撤回转介');
+  expect(officerProblems).toEqual([]);
+
+  // The civil affairs liaison's home page says a referral is waiting and leads to it.
+  const partner = await phone(browser);
+  const partnerProblems = watchConsole(partner);
+  await logIn(partner, 'civil.affairs');
+  const waiting = partner.getByTestId('home-referrals');
+  await expect(waiting).toHaveText('1 件新转介待接收');
+  await waiting.click();
+  await expect(partner).toHaveURL(/\/referrals\?state=sent/);
+  await expect(partner.getByTestId('referral')).toHaveCount(1);
+  await expect(partner.getByTestId('referral')).toContainText('申请临时救助');
+  expect(partnerProblems).toEqual([]);
+});

@@ -123,6 +123,7 @@ impl Bench {
                 database_url: url,
                 site_root: PathBuf::from(dir.path()),
                 http: AppConfig::default(),
+                backup: None,
             },
             db.clone(),
         )

@@ -9,8 +9,10 @@ use domain::api::NewUser;
 use domain::clock::StageLimits;
 use domain::Role;
 
-use crate::config::{prepare_sqlite_dir, AppConfig, Settings, DEFAULT_DATABASE_URL};
-use crate::service::{demo, users, volume};
+use crate::config::{
+    prepare_sqlite_dir, AppConfig, BackupSchedule, Settings, DEFAULT_DATABASE_URL,
+};
+use crate::service::{backup, demo, users, volume};
 use crate::startup::Application;
 use crate::storage::{self, Db};
 
@@ -60,6 +62,19 @@ enum Command {
         /// The same for green-channel cases, applied on top of --stage-limits' table for them.
         #[arg(long, env = "JIUZHU_GREEN_STAGE_LIMITS", default_value = "")]
         green_stage_limits: String,
+        /// Bearer token that opens /metrics to scrapers on other machines
+        /// (without it, only this machine can read /metrics).
+        #[arg(long, env = "JIUZHU_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
+        /// Take backups into this directory while serving (off when not set).
+        #[arg(long, env = "JIUZHU_BACKUP_DIR")]
+        backup_dir: Option<PathBuf>,
+        /// Minutes between scheduled backups.
+        #[arg(long, env = "JIUZHU_BACKUP_INTERVAL_MINUTES", default_value_t = 1440, value_parser = clap::value_parser!(u64).range(1..))]
+        backup_interval_minutes: u64,
+        /// How many scheduled backups to keep (older ones are deleted).
+        #[arg(long, env = "JIUZHU_BACKUP_KEEP", default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..))]
+        backup_keep: u64,
     },
     /// Apply pending database migrations and exit.
     Migrate {
@@ -89,6 +104,25 @@ enum Command {
         /// Seed of the generated cases: the same seed gives the same data.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+    /// Copy the whole database (photos and documents included) to a file,
+    /// consistently, while the server keeps serving.
+    Backup {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        /// The backup file to write (replaced only once complete).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into a new, empty database (SQLite or PostgreSQL,
+    /// whichever the backup came from: this also moves an installation
+    /// from SQLite to PostgreSQL).
+    Restore {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        /// The backup file to read.
+        #[arg(long)]
+        from: PathBuf,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -129,6 +163,19 @@ fn parse_role(text: &str) -> Result<Role, String> {
     })
 }
 
+fn print_summary(what: &str, path: &std::path::Path, summary: &backup::Summary) {
+    let rows: u64 = summary.rows.values().sum();
+    println!(
+        "{what} {} rows in {} tables (schema version {}): {}, {} bytes, sha256 {}",
+        rows,
+        summary.rows.len(),
+        summary.schema_version,
+        path.display(),
+        summary.file_bytes,
+        summary.file_sha256
+    );
+}
+
 async fn open(db: &DatabaseArgs) -> anyhow::Result<Db> {
     prepare_sqlite_dir(&db.database_url)?;
     let pool = Db::connect(&db.database_url).await?;
@@ -149,6 +196,10 @@ pub async fn run() -> anyhow::Result<()> {
             green_channel_hours,
             stage_limits,
             green_stage_limits,
+            metrics_token,
+            backup_dir,
+            backup_interval_minutes,
+            backup_keep,
         } => {
             let stage_limits = stage_limits.with_overrides(&green_stage_limits, true)?;
             let settings = Settings {
@@ -160,12 +211,31 @@ pub async fn run() -> anyhow::Result<()> {
                     case_number_prefix: case_prefix,
                     green_channel_hours,
                     stage_limits,
+                    metrics_token: metrics_token.filter(|t| !t.is_empty()),
                 },
+                backup: backup_dir.map(|dir| BackupSchedule {
+                    dir,
+                    interval: std::time::Duration::from_secs(backup_interval_minutes * 60),
+                    keep: backup_keep as usize,
+                }),
             };
             Application::build(settings)
                 .await?
                 .run_until_stopped()
                 .await
+        }
+        Command::Backup { db, to } => {
+            let pool = open(&db).await?;
+            let summary = backup::backup(&pool, &to).await?;
+            print_summary("backed up", &to, &summary);
+            Ok(())
+        }
+        Command::Restore { db, from } => {
+            prepare_sqlite_dir(&db.database_url)?;
+            let pool = Db::connect(&db.database_url).await?;
+            let summary = backup::restore_into_new(&pool, &from).await?;
+            print_summary("restored", &from, &summary);
+            Ok(())
         }
         Command::Migrate { db } => {
             open(&db).await?;

@@ -16,6 +16,16 @@ pub struct Settings {
     /// Where the built front end lives (`pkg/`, icons, manifest).
     pub site_root: PathBuf,
     pub http: AppConfig,
+    /// Backups taken by the server itself, if configured.
+    pub backup: Option<BackupSchedule>,
+}
+
+/// `serve --backup-dir`: a backup every `interval`, the newest `keep` kept.
+#[derive(Debug, Clone)]
+pub struct BackupSchedule {
+    pub dir: PathBuf,
+    pub interval: std::time::Duration,
+    pub keep: usize,
 }
 
 /// What request handlers and use cases need to know of the settings.
@@ -29,6 +39,8 @@ pub struct AppConfig {
     pub green_channel_hours: i64,
     /// How long a case may stay in each state before lists mark it overdue.
     pub stage_limits: StageLimits,
+    /// Bearer token that opens `/metrics` to scrapers not on this machine.
+    pub metrics_token: Option<String>,
 }
 
 pub const DEFAULT_CASE_NUMBER_PREFIX: &str = "寿检司救受";
@@ -41,6 +53,7 @@ impl Default for AppConfig {
             case_number_prefix: DEFAULT_CASE_NUMBER_PREFIX.to_string(),
             green_channel_hours: DEFAULT_GREEN_CHANNEL_HOURS,
             stage_limits: StageLimits::default(),
+            metrics_token: None,
         }
     }
 }

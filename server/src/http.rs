@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cases;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod money;
 pub mod reference;
 pub mod referrals;
@@ -46,6 +47,7 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<AppConfig>,
     pub leptos_options: LeptosOptions,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Largest JSON body the API accepts.
@@ -129,6 +131,7 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(referrals::decline_referral))
         .routes(routes!(referrals::progress_referral))
         .routes(routes!(referrals::complete_referral))
+        .routes(routes!(referrals::withdraw_referral))
         .routes(routes!(money::get_money))
         .routes(routes!(money::set_plan))
         .merge(
@@ -212,9 +215,15 @@ pub fn router(state: AppState) -> Router {
         ))
         .with_state(state.clone());
 
+    let monitoring: Router = Router::new()
+        .route("/metrics", get(metrics::metrics))
+        .with_state(state.clone());
     Router::new()
+        .merge(monitoring)
         .merge(api)
         .merge(pages)
+        // Inside the routes, where the matched route template is known.
+        .route_layer(middleware::from_fn_with_state(state, metrics::track))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -243,6 +252,12 @@ pub fn router(state: AppState) -> Router {
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::X_FRAME_OPTIONS,
                     HeaderValue::from_static("DENY"),
+                ))
+                // Pages set their own policy with the response's script nonce
+                // (app::shell); everything else (JSON, files) runs nothing.
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
                 )),
         )
 }

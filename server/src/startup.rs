@@ -7,14 +7,18 @@ use leptos::config::Env;
 use leptos::prelude::LeptosOptions;
 use tokio::net::TcpListener;
 
-use crate::config::{prepare_sqlite_dir, Settings};
+use crate::config::{prepare_sqlite_dir, BackupSchedule, Settings};
 use crate::http::{self, AppState};
+use crate::metrics::Metrics;
+use crate::service::backup;
 use crate::storage::Db;
 
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     db: Db,
+    metrics: Arc<Metrics>,
+    backup: Option<BackupSchedule>,
 }
 
 impl Application {
@@ -37,15 +41,19 @@ impl Application {
             .site_addr(local_addr)
             .env(Env::PROD)
             .build();
+        let metrics = Arc::new(Metrics::default());
         let state = AppState {
             db: db.clone(),
             config: Arc::new(settings.http.clone()),
             leptos_options,
+            metrics: metrics.clone(),
         };
         Ok(Application {
             listener,
             router: http::router(state),
             db,
+            metrics,
+            backup: settings.backup,
         })
     }
 
@@ -66,9 +74,23 @@ impl Application {
         stop: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), "serving");
-        axum::serve(self.listener, self.router)
+        let scheduled = self.backup.clone().map(|schedule| {
+            tokio::spawn(backup::run_schedule(
+                self.db.clone(),
+                schedule,
+                self.metrics.clone(),
+            ))
+        });
+        // The peer address tells /metrics whether the scraper is on this machine.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(stop)
             .await?;
+        if let Some(task) = scheduled {
+            task.abort();
+        }
         self.db.close().await;
         tracing::info!("stopped");
         Ok(())

@@ -6,6 +6,7 @@
 //! driver types (sqlx's `Any` driver mishandles SQLite booleans).
 
 pub mod audit;
+pub mod backup;
 pub mod bulk;
 pub mod cases;
 pub mod money;
@@ -29,6 +30,9 @@ pub enum Db {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// A write transaction on either database.
 pub enum Tx {
@@ -97,12 +101,81 @@ impl Db {
     }
 
     /// Applies pending migrations; an error here must stop the server.
+    /// Migrations only go forward: a database already migrated by a newer
+    /// jiuzhu is refused, untouched, rather than half-understood.
     pub async fn migrate(&self) -> anyhow::Result<()> {
+        let known = self.known_schema_version();
+        let current = self.schema_version().await?;
+        if current > known {
+            anyhow::bail!(
+                "the database is at schema version {current}, newer than this jiuzhu {} knows \
+                 (up to {known}); run the newer jiuzhu that upgraded it, or restore a backup",
+                env!("CARGO_PKG_VERSION")
+            );
+        }
         match self {
-            Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
-            Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
+    }
+
+    /// Applies migrations up to `version` only: upgrade tests build an old
+    /// release's schema with it, fill it, then run [`Db::migrate`].
+    pub async fn migrate_to(&self, version: i64) -> anyhow::Result<()> {
+        let all = match self {
+            Db::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Db::Postgres(_) => &POSTGRES_MIGRATIONS,
+        };
+        let migrator = sqlx::migrate::Migrator {
+            migrations: all
+                .iter()
+                .filter(|m| m.version <= version)
+                .cloned()
+                .collect::<Vec<_>>()
+                .into(),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        match self {
+            Db::Sqlite(pool) => migrator.run(pool).await?,
+            Db::Postgres(pool) => migrator.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// The newest migration this build knows.
+    pub fn known_schema_version(&self) -> i64 {
+        let migrator = match self {
+            Db::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Db::Postgres(_) => &POSTGRES_MIGRATIONS,
+        };
+        migrator.iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
+    /// The newest migration applied to the database (0 for a new one).
+    pub async fn schema_version(&self) -> StorageResult<i64> {
+        let exists = match self {
+            Db::Sqlite(pool) => {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = '_sqlx_migrations'",
+                )
+                .fetch_one(pool)
+                .await?
+            }
+            Db::Postgres(pool) => {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM information_schema.tables \
+                     WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'",
+                )
+                .fetch_one(pool)
+                .await?
+            }
+        };
+        if exists == 0 {
+            return Ok(0);
+        }
+        let sql = "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success";
+        on_db!(self, pool => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await)
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock up front
@@ -130,6 +203,13 @@ impl Tx {
         match self {
             Tx::Sqlite(tx) => tx.commit().await,
             Tx::Postgres(tx) => tx.commit().await,
+        }
+    }
+
+    pub async fn rollback(self) -> StorageResult<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.rollback().await,
+            Tx::Postgres(tx) => tx.rollback().await,
         }
     }
 }

@@ -1,4 +1,5 @@
-//! The `jiuzhu` command itself: migrate, user add (password on stdin), demo.
+//! The `jiuzhu` command itself: migrate, user add (password on stdin), demo,
+//! backup and restore.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -106,4 +107,39 @@ fn user_add_reads_the_password_from_stdin_and_checks_it() {
     );
     assert!(!ok);
     assert!(stderr.contains("expected officer"), "{stderr}");
+}
+
+#[test]
+fn backup_and_restore_from_the_command_line_with_clear_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = format!("sqlite:{}", dir.path().join("source.db").display());
+    let file = dir.path().join("nightly.jzb");
+    let file_arg = file.display().to_string();
+    let (ok, _, stderr) = jiuzhu(&source, &["demo", "--password", "cli-demo-password"], None);
+    assert!(ok, "{stderr}");
+    let (ok, stdout, stderr) = jiuzhu(&source, &["backup", "--to", &file_arg], None);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.starts_with("backed up ") && stdout.contains("sha256 "),
+        "{stdout}"
+    );
+
+    let target = format!("sqlite:{}", dir.path().join("restored.db").display());
+    let (ok, stdout, stderr) = jiuzhu(&target, &["restore", "--from", &file_arg], None);
+    assert!(ok, "{stderr}");
+    assert!(stdout.starts_with("restored "), "{stdout}");
+    // Not twice into the same database, and never from a foreign file.
+    let (ok, _, stderr) = jiuzhu(&target, &["restore", "--from", &file_arg], None);
+    assert!(!ok);
+    assert!(stderr.contains("not empty"), "{stderr}");
+    let foreign = dir.path().join("photo.jpg");
+    std::fs::write(&foreign, [0xff, 0xd8, 0xff, 0xe0]).unwrap();
+    let fresh = format!("sqlite:{}", dir.path().join("fresh.db").display());
+    let (ok, _, stderr) = jiuzhu(
+        &fresh,
+        &["restore", "--from", &foreign.display().to_string()],
+        None,
+    );
+    assert!(!ok);
+    assert!(stderr.contains("is not a Jiuzhu backup file"), "{stderr}");
 }

@@ -203,8 +203,7 @@ pub struct LeadView {
     pub received_on: String,
     pub reporter: String,
     pub summary: String,
-    /// open, accepted or declined
-    pub status: String,
+    pub status: crate::case::LeadStatus,
     pub decline_reason: Option<String>,
     pub case_id: Option<i64>,
     pub people: Vec<PersonView>,
@@ -440,7 +439,7 @@ pub struct ReferralText {
 pub struct ReferralUpdate {
     pub at: i64,
     pub actor: NamedRef,
-    /// sent, accept, decline, progress or complete
+    /// sent, accept, decline, progress, complete or withdraw
     pub action: String,
     pub to_state: ReferralState,
     pub note: Option<String>,
@@ -474,6 +473,8 @@ pub struct ReferralView {
     pub created_at: i64,
     pub outcome: Option<String>,
     pub decline_reason: Option<String>,
+    /// Why the referring officer took it back.
+    pub withdraw_reason: Option<String>,
     /// What the viewer may do now.
     pub actions: Vec<ReferralAction>,
     /// Oldest first.

@@ -50,7 +50,7 @@ macro_rules! text_enum {
     ($ty:ty { $($variant:ident => $text:literal),+ $(,)? }) => {
         impl $ty {
             pub const ALL: &'static [$ty] = &[$(<$ty>::$variant),+];
-            pub fn as_str(self) -> &'static str {
+            pub const fn as_str(self) -> &'static str {
                 match self { $(<$ty>::$variant => $text),+ }
             }
             pub fn parse(text: &str) -> Option<$ty> {
@@ -121,6 +121,24 @@ pub fn groups_to_text(groups: &[PriorityGroup]) -> String {
 pub fn groups_from_text(text: &str) -> Vec<PriorityGroup> {
     text.split(',').filter_map(PriorityGroup::parse).collect()
 }
+
+/// Where a lead stands: waiting for the officer's decision, or decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LeadStatus {
+    Open,
+    /// Became a case.
+    Accepted,
+    /// Turned down, with a reason.
+    Declined,
+}
+
+text_enum!(LeadStatus {
+    Open => "open",
+    Accepted => "accepted",
+    Declined => "declined",
+});
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

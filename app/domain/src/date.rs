@@ -36,7 +36,8 @@ pub fn days_in_month(y: i32, m: u32) -> u32 {
 }
 
 // Howard Hinnant's days-to-civil algorithm.
-fn civil_from_days(days: i64) -> (i32, u32, u32) {
+/// (year, month, day) of a count of days since 1970-01-01.
+pub fn civil_from_days(days: i64) -> (i32, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

@@ -50,6 +50,9 @@ pub enum ReferralState {
     InProgress,
     /// The agency recorded the outcome. Final.
     Done,
+    /// Taken back by the referring officer, with a reason (e.g. to address
+    /// another agency). Final.
+    Withdrawn,
 }
 
 text_enum!(ReferralState {
@@ -58,11 +61,15 @@ text_enum!(ReferralState {
     Declined => "declined",
     InProgress => "in_progress",
     Done => "done",
+    Withdrawn => "withdrawn",
 });
 
 impl ReferralState {
     pub fn is_final(self) -> bool {
-        matches!(self, ReferralState::Declined | ReferralState::Done)
+        matches!(
+            self,
+            ReferralState::Declined | ReferralState::Done | ReferralState::Withdrawn
+        )
     }
 }
 
@@ -77,6 +84,8 @@ pub enum ReferralAction {
     Progress,
     /// Needs the outcome.
     Complete,
+    /// The referring officer takes the referral back; needs a reason.
+    Withdraw,
 }
 
 text_enum!(ReferralAction {
@@ -84,6 +93,7 @@ text_enum!(ReferralAction {
     Decline => "decline",
     Progress => "progress",
     Complete => "complete",
+    Withdraw => "withdraw",
 });
 
 impl ReferralAction {
@@ -96,17 +106,22 @@ impl ReferralAction {
             (S::Sent, A::Decline) => Some(S::Declined),
             (S::Accepted | S::InProgress, A::Progress) => Some(S::InProgress),
             (S::Accepted | S::InProgress, A::Complete) => Some(S::Done),
+            (S::Sent | S::Accepted | S::InProgress, A::Withdraw) => Some(S::Withdrawn),
             _ => None,
         }
     }
 
-    /// Only the partner agency the referral is addressed to moves it; the
-    /// server checks the agency, this checks the role.
+    /// The partner agency the referral is addressed to moves it; only the
+    /// referring side takes it back. The server checks the agency and the
+    /// case's officer, this checks the role.
     pub fn allowed_roles(self) -> &'static [Role] {
-        &[Role::Partner]
+        match self {
+            ReferralAction::Withdraw => &[Role::Officer],
+            _ => &[Role::Partner],
+        }
     }
 
-    /// Declining, progress and completion must say something.
+    /// Declining, progress, completion and withdrawal must say something.
     pub fn needs_text(self) -> bool {
         self != ReferralAction::Accept
     }
@@ -120,7 +135,7 @@ pub enum ReferralError {
         state: &'static str,
         action: &'static str,
     },
-    #[error("only the partner agency the referral is addressed to may {action}")]
+    #[error("this role may not {action} a referral")]
     WrongRole { action: &'static str },
 }
 
@@ -188,8 +203,12 @@ mod tests {
     }
 
     #[test]
-    fn declined_and_done_are_final() {
-        for state in [ReferralState::Declined, ReferralState::Done] {
+    fn declined_done_and_withdrawn_are_final() {
+        for state in [
+            ReferralState::Declined,
+            ReferralState::Done,
+            ReferralState::Withdrawn,
+        ] {
             assert!(state.is_final());
             assert!(referral_actions(state, Role::Partner).is_empty());
         }
@@ -212,7 +231,37 @@ mod tests {
     }
 
     #[test]
-    fn only_partners_move_referrals() {
+    fn the_officer_withdraws_an_unfinished_referral_and_nobody_else_does() {
+        for state in [
+            ReferralState::Sent,
+            ReferralState::Accepted,
+            ReferralState::InProgress,
+        ] {
+            assert_eq!(
+                check_referral_action(state, ReferralAction::Withdraw, Role::Officer),
+                Ok(ReferralState::Withdrawn)
+            );
+            assert_eq!(
+                referral_actions(state, Role::Officer),
+                vec![ReferralAction::Withdraw]
+            );
+            for role in [Role::Partner, Role::Supervisor, Role::Admin] {
+                assert!(matches!(
+                    check_referral_action(state, ReferralAction::Withdraw, role),
+                    Err(ReferralError::WrongRole { .. })
+                ));
+            }
+        }
+        for state in [ReferralState::Declined, ReferralState::Done] {
+            assert!(matches!(
+                check_referral_action(state, ReferralAction::Withdraw, Role::Officer),
+                Err(ReferralError::WrongState { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn only_partners_accept_decline_and_report() {
         for role in [
             Role::Officer,
             Role::Supervisor,
@@ -223,6 +272,8 @@ mod tests {
                 check_referral_action(ReferralState::Sent, ReferralAction::Accept, role),
                 Err(ReferralError::WrongRole { .. })
             ));
+        }
+        for role in [Role::Supervisor, Role::VillageCommittee, Role::Admin] {
             assert!(referral_actions(ReferralState::Sent, role).is_empty());
         }
         assert_eq!(
@@ -243,6 +294,11 @@ mod tests {
         assert!(!is_overdue(ReferralState::Done, "2026-11-01", "2026-11-30"));
         assert!(!is_overdue(
             ReferralState::Declined,
+            "2026-11-01",
+            "2026-11-30"
+        ));
+        assert!(!is_overdue(
+            ReferralState::Withdrawn,
             "2026-11-01",
             "2026-11-30"
         ));

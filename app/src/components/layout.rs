@@ -78,6 +78,7 @@ fn Layout(me: Me, children: Children) -> impl IntoView {
         go_to("/login");
     });
     let is_admin = me.role.can(Permission::ManageUsers);
+    let manages_agencies = me.role.can(Permission::ManageReferenceData);
     let logs_leads = me.role.can(Permission::LogLeads);
     let reads_cases = me.role.can(Permission::ReadCases);
     let reads_referrals = me.role.can(Permission::ReadReferrals);
@@ -127,6 +128,12 @@ fn Layout(me: Me, children: Children) -> impl IntoView {
                     <A href="/admin/users">
                         <NavIcon path="M16 11a4 4 0 1 0-8 0 4 4 0 0 0 8 0zM4 21c0-4 4-6 8-6s8 2 8 6z"/>
                         <span>{move || i18n.t(Key::NavUsers)}</span>
+                    </A>
+                })}
+                {manages_agencies.then(|| view! {
+                    <A href="/admin/agencies">
+                        <NavIcon path="M3 21V9l9-6 9 6v12h-6v-7H9v7zm2-2h2v-7h10v7h2v-9l-7-4.7L5 10z"/>
+                        <span>{move || i18n.t(Key::NavAgencies)}</span>
                     </A>
                 })}
                 <button type="button" class="nav-button" on:click=move |_| { logout.dispatch(()); }>

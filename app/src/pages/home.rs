@@ -5,6 +5,7 @@ use domain::Role;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::api;
 use crate::components::layout::role_key;
 use crate::i18n::{use_i18n, Key};
 
@@ -43,8 +44,43 @@ pub fn HomePage(me: Me) -> impl IntoView {
                 <A href="/money" attr:class="button primary">{move || i18n.t(Key::HomeVillageOpen)}</A>
             })}
             {(role == Role::Admin).then(|| view! {
-                <A href="/admin/users" attr:class="button primary">{move || i18n.t(Key::HomeManageUsers)}</A>
+                <div class="actions">
+                    <A href="/admin/users" attr:class="button primary">{move || i18n.t(Key::HomeManageUsers)}</A>
+                    <A href="/admin/agencies" attr:class="button">{move || i18n.t(Key::HomeManageAgencies)}</A>
+                </div>
             })}
         </section>
+        {match role {
+            Role::Officer => Some(view! { <ReferralsWaiting state="" overdue_only=true text=Key::HomeOverdueReferrals/> }),
+            Role::Partner => Some(view! { <ReferralsWaiting state="sent" overdue_only=false text=Key::HomeNewReferrals/> }),
+            _ => None,
+        }}
+    }
+}
+
+/// A line that counts the referrals waiting for this user and links to them;
+/// nothing when there are none.
+#[component]
+fn ReferralsWaiting(state: &'static str, overdue_only: bool, text: Key) -> impl IntoView {
+    let i18n = use_i18n();
+    let referrals = Resource::new(|| (), move |_| api::list_referrals(state, overdue_only));
+    let href = format!("/referrals?state={state}&overdue={overdue_only}");
+    view! {
+        <Transition>
+            {move || {
+                let href = href.clone();
+                Suspend::new(async move {
+                    let count = referrals.await.map(|list| list.len()).unwrap_or(0);
+                    (count > 0).then(|| {
+                        let count = count.to_string();
+                        view! {
+                            <A href=href attr:class="card late" attr:data-testid="home-referrals">
+                                {move || i18n.t_with(text, &[("count", &count)])}
+                            </A>
+                        }
+                    })
+                })
+            }}
+        </Transition>
     }
 }

@@ -1,7 +1,7 @@
 //! Aid leads: the open ones with accept and decline, and the form to log a new one.
 
 use domain::api::{AcceptLead, DeclineLead, LeadView, NewLead, PersonInput};
-use domain::case::{Channel, PriorityGroup};
+use domain::case::{Channel, LeadStatus, PriorityGroup};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
@@ -15,7 +15,7 @@ use crate::i18n::{use_i18n, Key};
 pub fn LeadsPage() -> impl IntoView {
     let i18n = use_i18n();
     // Open leads first: they are the officer's work queue.
-    let status = RwSignal::new("open".to_string());
+    let status = RwSignal::new(LeadStatus::Open.as_str().to_string());
     let channel = RwSignal::new(String::new());
     let leads = Resource::new(
         move || (status.get(), channel.get()),
@@ -42,7 +42,7 @@ pub fn LeadsPage() -> impl IntoView {
             <div class="filters">
                 <select name="lead_status" aria-label=move || i18n.t(Key::CasesAnyState) bind:value=status>
                     <option value="">{move || i18n.t(Key::CasesAnyState)}</option>
-                    {["open", "accepted", "declined"].into_iter().map(|s| view! {
+                    {LeadStatus::ALL.iter().map(|s| s.as_str()).map(|s| view! {
                         <option value=s>{move || label(i18n, "lead_status", s)}</option>
                     }).collect_view()}
                 </select>
@@ -115,8 +115,8 @@ where
         }
     });
     let channel = lead.channel.as_str();
-    let status = lead.status.clone();
-    let open = lead.status == "open";
+    let status = lead.status.as_str();
+    let open = lead.status == LeadStatus::Open;
     let case_id = lead.case_id;
     let decline_reason = lead.decline_reason.clone();
     // With several people, the officer says who applies and who acts for them.
@@ -134,7 +134,7 @@ where
             <p>{lead.summary.clone()}</p>
             {(!open).then(|| view! {
                 <div class="lead-outcome">
-                    <span class=format!("badge lead-{status}")>{let status = status.clone(); move || label(i18n, "lead_status", &status)}</span>
+                    <span class=format!("badge lead-{status}")>{move || label(i18n, "lead_status", status)}</span>
                     {case_id.map(|id| view! { <A href=format!("/cases/{id}")>{move || i18n.t(Key::LeadsViewCase)}</A> })}
                     {decline_reason.clone().map(|r| view! { <p class="comment">{r}</p> })}
                 </div>

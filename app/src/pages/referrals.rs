@@ -8,6 +8,7 @@ use domain::referral::{ReferralAction, ReferralState, Service};
 use domain::Role;
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 use crate::api;
 use crate::components::labels::label;
@@ -23,11 +24,25 @@ pub fn ReferralStateBadge(state: ReferralState) -> impl IntoView {
     }
 }
 
-/// `/referrals`: a partner's inbox (their agency's referrals), or an officer's referrals with the overdue ones counted.
+/// `/referrals`: a partner's inbox (their agency's referrals), or an officer's
+/// referrals with the overdue ones counted; `?state=` and `?overdue=true`
+/// (the home page links here with them) narrow the list.
 #[component]
 pub fn ReferralsPage(me: Me) -> impl IntoView {
     let i18n = use_i18n();
-    let referrals = Resource::new(|| (), |_| api::list_referrals());
+    let query = use_query_map();
+    let initial = query.with_untracked(|q| {
+        (
+            q.get("state").unwrap_or_default(),
+            q.get("overdue").as_deref() == Some("true"),
+        )
+    });
+    let state = RwSignal::new(initial.0);
+    let overdue_only = RwSignal::new(initial.1);
+    let referrals = Resource::new(
+        move || (state.get(), overdue_only.get()),
+        |(state, overdue)| async move { api::list_referrals(&state, overdue).await },
+    );
     let title = if me.role == Role::Partner {
         Key::ReferralInboxTitle
     } else {
@@ -37,6 +52,23 @@ pub fn ReferralsPage(me: Me) -> impl IntoView {
         <section class="card">
             <h1>{move || i18n.t(title)}</h1>
             {me.agency.clone().map(|a| view! { <p class="muted">{a.name}</p> })}
+            <div class="filters">
+                <label>
+                    <span>{move || i18n.t(Key::ReferralFilterState)}</span>
+                    <select name="state" on:change=move |ev| state.set(event_target_value(&ev)) prop:value=move || state.get()>
+                        <option value="">{move || i18n.t(Key::ReferralFilterAll)}</option>
+                        {ReferralState::ALL.iter().map(|s| {
+                            let s = *s;
+                            view! { <option value=s.as_str()>{move || label(i18n, "referral_state", s.as_str())}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label class="check">
+                    <input type="checkbox" name="overdue" prop:checked=move || overdue_only.get()
+                        on:change=move |ev| overdue_only.set(event_target_checked(&ev))/>
+                    <span>{move || i18n.t(Key::ReferralFilterOverdue)}</span>
+                </label>
+            </div>
         </section>
         <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
@@ -97,6 +129,7 @@ where
             <p class="muted">{move || i18n.t_with(Key::ReferralReferredBy, &[("name", &referred_by)])}</p>
             {r.outcome.clone().map(|o| view! { <p class="outcome" data-testid="referral-outcome">{move || i18n.t_with(Key::ReferralOutcomeShown, &[("outcome", &o)])}</p> })}
             {r.decline_reason.clone().map(|d| view! { <p class="outcome">{move || i18n.t_with(Key::ReferralDeclinedBecause, &[("reason", &d)])}</p> })}
+            {r.withdraw_reason.clone().map(|w| view! { <p class="outcome" data-testid="referral-withdrawn">{move || i18n.t_with(Key::ReferralWithdrawnBecause, &[("reason", &w)])}</p> })}
             <ol class="timeline">
                 {r.updates.iter().map(|u| {
                     let to = u.to_state;
@@ -144,6 +177,7 @@ where
         ReferralAction::Decline => (Key::ReferralDecline, Some(Key::ReferralDeclineReason)),
         ReferralAction::Progress => (Key::ReferralProgress, Some(Key::ReferralProgressNote)),
         ReferralAction::Complete => (Key::ReferralComplete, Some(Key::ReferralOutcome)),
+        ReferralAction::Withdraw => (Key::ReferralWithdraw, Some(Key::ReferralWithdrawReason)),
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -4,9 +4,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use domain::api::{CaseReferrals, ErrorBody, NewConsent, NewReferral, ReferralText, ReferralView};
 use domain::referral::ReferralAction;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::error::ApiResult;
-use super::extract::{AppJson, AppPath};
+use super::extract::{AppJson, AppPath, AppQuery};
 use super::AppState;
 use crate::service::referrals;
 use crate::service::Actor;
@@ -63,15 +65,32 @@ pub async fn create_referral(
     Ok((StatusCode::CREATED, AppJson(referral)))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ReferralListQuery {
+    /// A referral state, e.g. `sent`; all when absent.
+    state: Option<String>,
+    /// `true`: only unfinished referrals past their due date.
+    overdue: Option<bool>,
+}
+
 /// Referrals in the caller's reach: a partner's agency's, an officer's own cases', or all for a supervisor.
-#[utoipa::path(get, path = "/api/v1/referrals", tag = "referrals",
-    responses((status = 200, body = Vec<ReferralView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+#[utoipa::path(get, path = "/api/v1/referrals", tag = "referrals", params(ReferralListQuery),
+    responses((status = 200, body = Vec<ReferralView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("session" = [])))]
 pub async fn list_referrals(
     State(state): State<AppState>,
     actor: Actor,
+    AppQuery(query): AppQuery<ReferralListQuery>,
 ) -> ApiResult<AppJson<Vec<ReferralView>>> {
-    Ok(AppJson(referrals::list_referrals(&state.db, &actor).await?))
+    Ok(AppJson(
+        referrals::list_referrals(
+            &state.db,
+            &actor,
+            query.state.as_deref(),
+            query.overdue.unwrap_or(false),
+        )
+        .await?,
+    ))
 }
 
 /// One referral. A partner of another agency gets 404.
@@ -178,6 +197,33 @@ pub async fn complete_referral(
             &actor,
             id,
             ReferralAction::Complete,
+            Some(input.text),
+        )
+        .await?,
+    ))
+}
+
+/// The case's officer withdraws an unfinished referral, with the reason in `text`
+/// (e.g. to address it to another agency: withdraw, then refer again).
+#[utoipa::path(post, path = "/api/v1/referrals/{id}/withdraw", tag = "referrals", params(("id" = i64, Path)), request_body = ReferralText,
+    responses(
+        (status = 200, body = ReferralView),
+        (status = 401, body = ErrorBody), (status = 403, description = "Not the case's officer", body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "Not allowed in this state", body = ErrorBody), (status = 422, body = ErrorBody),
+    ),
+    security(("session" = [])))]
+pub async fn withdraw_referral(
+    State(state): State<AppState>,
+    actor: Actor,
+    AppPath(id): AppPath<i64>,
+    AppJson(input): AppJson<ReferralText>,
+) -> ApiResult<AppJson<ReferralView>> {
+    Ok(AppJson(
+        referrals::act(
+            &state.db,
+            &actor,
+            id,
+            ReferralAction::Withdraw,
             Some(input.text),
         )
         .await?,

@@ -6,7 +6,7 @@ use domain::api::{
 };
 use domain::case::{
     available_actions, check_transition, format_case_number, groups_from_text, groups_to_text,
-    mask_name, mask_phone, validate_aid_amount, CaseAction, CaseState, Channel,
+    mask_name, mask_phone, validate_aid_amount, CaseAction, CaseState, Channel, LeadStatus,
 };
 use domain::clock::stage_spans;
 use domain::date::{china_date, format_date, parse_date};
@@ -279,7 +279,9 @@ fn lead_view(row: LeadRow, people: Vec<PersonView>) -> ServiceResult<LeadView> {
         received_on: row.received_on,
         reporter: row.reporter,
         summary: row.summary,
-        status: row.status,
+        status: LeadStatus::parse(&row.status).ok_or_else(|| {
+            ServiceError::Internal(anyhow::anyhow!("unknown lead status in database"))
+        })?,
         decline_reason: row.decline_reason,
         case_id: row.case_id,
         people,
@@ -312,15 +314,20 @@ pub async fn list_leads(
     channel: Option<&str>,
 ) -> ServiceResult<Vec<LeadView>> {
     actor.require(Permission::ReadCases)?;
-    if let Some(s) = status {
-        if !matches!(s, "open" | "accepted" | "declined") {
-            return Err(invalid(
-                "status",
-                "invalid_status",
-                "must be open, accepted or declined",
-            ));
-        }
-    }
+    let status = match status {
+        None => None,
+        Some(s) => Some(
+            LeadStatus::parse(s)
+                .ok_or_else(|| {
+                    invalid(
+                        "status",
+                        "invalid_status",
+                        "must be open, accepted or declined",
+                    )
+                })?
+                .as_str(),
+        ),
+    };
     if let Some(c) = channel {
         Channel::parse(c)
             .ok_or_else(|| invalid("channel", "invalid_channel", "unknown channel"))?;
@@ -354,7 +361,16 @@ pub async fn decline_lead(
     store::find_lead_tx(&mut tx, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    if !store::close_lead(&mut tx, id, "declined", Some(&reason), None, now_ms()).await? {
+    if !store::close_lead(
+        &mut tx,
+        id,
+        LeadStatus::Declined.as_str(),
+        Some(&reason),
+        None,
+        now_ms(),
+    )
+    .await?
+    {
         return Err(lead_not_open());
     }
     audit::record(
@@ -396,7 +412,7 @@ pub async fn accept_lead(
     let lead = store::find_lead_tx(&mut tx, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    if lead.status != "open" {
+    if lead.status != LeadStatus::Open.as_str() {
         return Err(lead_not_open());
     }
     let people = store::lead_people_tx(&mut tx, id).await?;
@@ -467,7 +483,16 @@ pub async fn accept_lead(
             e.into()
         }
     })?;
-    if !store::close_lead(&mut tx, id, "accepted", None, Some(case_id), now).await? {
+    if !store::close_lead(
+        &mut tx,
+        id,
+        LeadStatus::Accepted.as_str(),
+        None,
+        Some(case_id),
+        now,
+    )
+    .await?
+    {
         return Err(lead_not_open());
     }
     store::insert_event(

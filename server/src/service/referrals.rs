@@ -21,7 +21,8 @@ use super::cases::{invalid, optional, trimmed};
 use super::{Actor, ServiceError, ServiceResult};
 use crate::storage::cases::{self as case_store, CaseRow, NewEvent};
 use crate::storage::referrals::{
-    self as store, NewConsentRow, NewReferralRow, NewUpdate, ReferralRow, ReferralScope, UpdateRow,
+    self as store, ClosingText, NewConsentRow, NewReferralRow, NewUpdate, ReferralFilter,
+    ReferralRow, ReferralScope, UpdateRow,
 };
 use crate::storage::{now_ms, Db, Tx};
 
@@ -283,7 +284,8 @@ pub async fn case_referrals(db: &Db, actor: &Actor, case_id: i64) -> ServiceResu
             recorded_at: k.recorded_at,
         })
         .collect();
-    let rows = store::list_referrals(db, ReferralScope::Case(case_id)).await?;
+    let rows =
+        store::list_referrals(db, ReferralScope::Case(case_id), &ReferralFilter::default()).await?;
     Ok(CaseReferrals {
         consents,
         referrals: views(db, actor, rows).await?,
@@ -294,16 +296,42 @@ pub async fn case_referrals(db: &Db, actor: &Actor, case_id: i64) -> ServiceResu
     })
 }
 
+/// The states a referral can be overdue in, named once for the SQL filter.
+const UNFINISHED: &[&str] = &[
+    ReferralState::Sent.as_str(),
+    ReferralState::Accepted.as_str(),
+    ReferralState::InProgress.as_str(),
+];
+
 /// A partner's referrals (only their agency's), an officer's (on their own
-/// cases), or every referral for a supervisor; newest first.
-pub async fn list_referrals(db: &Db, actor: &Actor) -> ServiceResult<Vec<ReferralView>> {
+/// cases), or every referral for a supervisor; newest first. `state` and
+/// `overdue_only` narrow the list.
+pub async fn list_referrals(
+    db: &Db,
+    actor: &Actor,
+    state: Option<&str>,
+    overdue_only: bool,
+) -> ServiceResult<Vec<ReferralView>> {
     actor.require(Permission::ReadReferrals)?;
     let scope = match actor.role {
         Role::Partner => ReferralScope::Agency(actor.agency_id.ok_or(ServiceError::Forbidden)?),
         Role::Officer => ReferralScope::Officer(actor.user_id),
         _ => ReferralScope::All,
     };
-    let rows = store::list_referrals(db, scope).await?;
+    let state = match state {
+        None | Some("") => None,
+        Some(text) => Some(
+            ReferralState::parse(text)
+                .ok_or_else(|| invalid("state", "invalid_state", "unknown referral state"))?
+                .as_str(),
+        ),
+    };
+    let filter = ReferralFilter {
+        state,
+        due_before: overdue_only.then(today),
+        open_states: UNFINISHED,
+    };
+    let rows = store::list_referrals(db, scope, &filter).await?;
     views(db, actor, rows).await
 }
 
@@ -330,7 +358,8 @@ fn visible(actor: &Actor, row: &ReferralRow) -> bool {
     }
 }
 
-/// The partner agency moves a referral: accept, decline (reason), progress (note), complete (outcome).
+/// Moves a referral: the partner agency accepts, declines (reason), records
+/// progress (note) or completes it (outcome); the case's officer withdraws it (reason).
 #[tracing::instrument(skip_all, fields(referral_id = id, action = action.as_str()))]
 pub async fn act(
     db: &Db,
@@ -339,7 +368,11 @@ pub async fn act(
     action: ReferralAction,
     text: Option<String>,
 ) -> ServiceResult<ReferralView> {
-    actor.require(Permission::HandleReferrals)?;
+    actor.require(if action == ReferralAction::Withdraw {
+        Permission::ReferPeople
+    } else {
+        Permission::HandleReferrals
+    })?;
     let text = if action.needs_text() {
         Some(trimmed(text.as_deref().unwrap_or(""), "text", 2000)?)
     } else {
@@ -353,28 +386,31 @@ pub async fn act(
     if !visible(actor, &row) {
         return Err(ServiceError::NotFound);
     }
+    if action == ReferralAction::Withdraw && row.case_officer_id != actor.user_id {
+        return Err(ServiceError::Forbidden);
+    }
     let from = ReferralState::parse(&row.state).ok_or_else(|| internal("referral state"))?;
     let to =
         check_referral_action(from, action, actor.role).map_err(|e| ServiceError::Conflict {
             code: "transition_not_allowed",
             message: e.to_string(),
         })?;
-    let (outcome, reason) = match action {
-        ReferralAction::Complete => (text.as_deref(), None),
-        ReferralAction::Decline => (None, text.as_deref()),
-        _ => (None, None),
+    let closing = match action {
+        ReferralAction::Complete => ClosingText {
+            outcome: text.as_deref(),
+            ..ClosingText::default()
+        },
+        ReferralAction::Decline => ClosingText {
+            decline_reason: text.as_deref(),
+            ..ClosingText::default()
+        },
+        ReferralAction::Withdraw => ClosingText {
+            withdraw_reason: text.as_deref(),
+            ..ClosingText::default()
+        },
+        ReferralAction::Accept | ReferralAction::Progress => ClosingText::default(),
     };
-    if !store::update_state(
-        &mut tx,
-        id,
-        from.as_str(),
-        to.as_str(),
-        outcome,
-        reason,
-        now,
-    )
-    .await?
-    {
+    if !store::update_state(&mut tx, id, from.as_str(), to.as_str(), closing, now).await? {
         return Err(ServiceError::Conflict {
             code: "referral_changed",
             message: "the referral changed meanwhile; reload it".into(),
@@ -405,6 +441,7 @@ pub async fn act(
         ReferralAction::Decline => "referral_declined",
         ReferralAction::Progress => "referral_progress",
         ReferralAction::Complete => "referral_done",
+        ReferralAction::Withdraw => "referral_withdrawn",
     };
     case_event(&mut tx, actor, &case, event, Some(&comment), now).await?;
     audit::record(
@@ -488,7 +525,14 @@ async fn views(db: &Db, actor: &Actor, rows: Vec<ReferralRow>) -> ServiceResult<
                 created_at: row.created_at,
                 outcome: row.outcome,
                 decline_reason: row.decline_reason,
-                actions: referral_actions(state, actor.role),
+                withdraw_reason: row.withdraw_reason,
+                // Withdrawing is for the case's own officer only.
+                actions: referral_actions(state, actor.role)
+                    .into_iter()
+                    .filter(|a| {
+                        *a != ReferralAction::Withdraw || actor.user_id == row.case_officer_id
+                    })
+                    .collect(),
                 updates: updates.remove(&row.id).unwrap_or_default(),
             })
         })

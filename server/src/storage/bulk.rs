@@ -1,4 +1,5 @@
-//! Many rows at once, for generated volume data (`jiuzhu demo --cases N`).
+//! Many rows at once, for generated volume data (`jiuzhu demo --cases N`)
+//! and for restoring backups.
 //!
 //! Rows go in as multi-row `INSERT … VALUES (…), (…)` statements with bound
 //! values, a few hundred rows per statement, which both databases take at
@@ -14,6 +15,8 @@ pub enum Value {
     Text(String),
     OptText(Option<String>),
     Bool(bool),
+    OptBool(Option<bool>),
+    OptBytes(Option<Vec<u8>>),
 }
 
 /// Stays well below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
@@ -55,6 +58,8 @@ pub async fn insert_rows(
                     Value::Text(v) => query.bind(v.as_str()),
                     Value::OptText(v) => query.bind(v.as_deref()),
                     Value::Bool(v) => query.bind(*v),
+                    Value::OptBool(v) => query.bind(*v),
+                    Value::OptBytes(v) => query.bind(v.as_deref()),
                 };
             }
             query.execute(conn).await.map(|_| ())

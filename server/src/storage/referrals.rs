@@ -47,6 +47,7 @@ pub struct ReferralRow {
     pub state: String,
     pub outcome: Option<String>,
     pub decline_reason: Option<String>,
+    pub withdraw_reason: Option<String>,
     pub created_by: i64,
     pub created_by_name: String,
     pub created_at: i64,
@@ -97,7 +98,7 @@ pub enum ReferralScope {
 
 const REFERRAL_SELECT: &str = "SELECT r.id, r.case_id, c.number AS case_number, c.officer_id AS case_officer_id, \
      r.person_id, p.name AS person_name, v.name AS village_name, p.phone, r.agency_id, a.name AS agency_name, \
-     r.service, r.note, r.due_on, r.state, r.outcome, r.decline_reason, r.created_by, \
+     r.service, r.note, r.due_on, r.state, r.outcome, r.decline_reason, r.withdraw_reason, r.created_by, \
      u.display_name AS created_by_name, r.created_at \
      FROM referrals r JOIN cases c ON c.id = r.case_id JOIN people p ON p.id = r.person_id \
      JOIN villages v ON v.id = p.village_id JOIN agencies a ON a.id = r.agency_id \
@@ -191,16 +192,55 @@ pub async fn find_referral_tx(tx: &mut Tx, id: i64) -> StorageResult<Option<Refe
     on_tx!(tx, conn => sqlx::query_as::<_, ReferralRow>(&sql).bind(id).fetch_optional(conn).await)
 }
 
-/// Referrals in `scope`, newest first.
-pub async fn list_referrals(db: &Db, scope: ReferralScope) -> StorageResult<Vec<ReferralRow>> {
+/// Narrows a list of referrals.
+#[derive(Debug, Clone, Default)]
+pub struct ReferralFilter {
+    pub state: Option<&'static str>,
+    /// Only referrals in one of `open_states` due before this date (`YYYY-MM-DD`).
+    pub due_before: Option<String>,
+    /// The states that count as unfinished, from the domain.
+    pub open_states: &'static [&'static str],
+}
+
+/// Referrals in `scope` that pass `filter`, newest first.
+pub async fn list_referrals(
+    db: &Db,
+    scope: ReferralScope,
+    filter: &ReferralFilter,
+) -> StorageResult<Vec<ReferralRow>> {
     let (condition, bind) = match scope {
         ReferralScope::Case(id) => ("r.case_id = $1", id),
         ReferralScope::Agency(id) => ("r.agency_id = $1", id),
         ReferralScope::Officer(id) => ("c.officer_id = $1", id),
         ReferralScope::All => ("r.id > $1", 0),
     };
-    let sql = format!("{REFERRAL_SELECT} WHERE {condition} ORDER BY r.id DESC LIMIT 500");
-    on_db!(db, pool => sqlx::query_as::<_, ReferralRow>(&sql).bind(bind).fetch_all(pool).await)
+    let mut sql = format!("{REFERRAL_SELECT} WHERE {condition}");
+    let mut next = 2;
+    if filter.state.is_some() {
+        sql.push_str(&format!(" AND r.state = ${next}"));
+        next += 1;
+    }
+    if filter.due_before.is_some() {
+        // The states are the domain's own constants, never request text.
+        let open = filter
+            .open_states
+            .iter()
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(",");
+        sql.push_str(&format!(" AND r.due_on < ${next} AND r.state IN ({open})"));
+    }
+    sql.push_str(" ORDER BY r.id DESC LIMIT 500");
+    on_db!(db, pool => {
+        let mut query = sqlx::query_as::<_, ReferralRow>(&sql).bind(bind);
+        if let Some(state) = filter.state {
+            query = query.bind(state);
+        }
+        if let Some(date) = &filter.due_before {
+            query = query.bind(date.as_str());
+        }
+        query.fetch_all(pool).await
+    })
 }
 
 /// The updates of these referrals, oldest first.
@@ -237,6 +277,14 @@ pub async fn insert_update(tx: &mut Tx, update: &NewUpdate<'_>) -> StorageResult
         .map(|_| ()))
 }
 
+/// The text that goes with a final state, in its own column.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClosingText<'a> {
+    pub outcome: Option<&'a str>,
+    pub decline_reason: Option<&'a str>,
+    pub withdraw_reason: Option<&'a str>,
+}
+
 /// Moves a referral from `from` to `to`. The `state = from` condition lets
 /// only one of two racing changes through; the loser gets `false`.
 pub async fn update_state(
@@ -244,19 +292,20 @@ pub async fn update_state(
     id: i64,
     from: &str,
     to: &str,
-    outcome: Option<&str>,
-    decline_reason: Option<&str>,
+    text: ClosingText<'_>,
     now: i64,
 ) -> StorageResult<bool> {
     let sql = "UPDATE referrals SET state = $1, outcome = COALESCE($2, outcome), \
-               decline_reason = COALESCE($3, decline_reason), updated_at = $4 WHERE id = $5 AND state = $6";
+               decline_reason = COALESCE($3, decline_reason), withdraw_reason = COALESCE($7, withdraw_reason), \
+               updated_at = $4 WHERE id = $5 AND state = $6";
     let n = on_tx!(tx, conn => sqlx::query(sql)
         .bind(to)
-        .bind(outcome)
-        .bind(decline_reason)
+        .bind(text.outcome)
+        .bind(text.decline_reason)
         .bind(now)
         .bind(id)
         .bind(from)
+        .bind(text.withdraw_reason)
         .execute(conn)
         .await
         .map(|r| r.rows_affected()))?;

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use server::storage::Db;
 
-use crate::helpers::{assert_error, json_body, on_both, TestApp};
+use crate::helpers::{assert_error, get_json, json_body, on_both, post, urlencode, TestApp};
 
 /// The demo village 小甸村's id.
 async fn village_id(app: &TestApp, client: &Client, name: &str) -> i64 {
@@ -42,10 +42,6 @@ fn lead_body(village_id: i64, name: &str, id_number: &str) -> Value {
 /// Valid resident ID numbers for tests, by serial.
 fn id_number(serial: u32) -> String {
     domain::idcard::with_check_char(&format!("340422201501{:05}", serial)).unwrap()
-}
-
-async fn post(client: &Client, url: String, body: Value) -> reqwest::Response {
-    client.post(url).json(&body).send().await.unwrap()
 }
 
 /// Logs a lead for a new person and accepts it; returns the case.
@@ -778,12 +774,6 @@ async fn backdate_stage(app: &TestApp, case_id: i64, hours: i64) {
     }
 }
 
-async fn get_json(client: &Client, url: String) -> Value {
-    let response = client.get(url).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    json_body(response).await
-}
-
 fn ids(page: &Value) -> Vec<i64> {
     page["items"]
         .as_array()
@@ -1125,15 +1115,6 @@ async fn search_finds_a_name_by_any_part_and_a_case_by_its_number() {
         app
     })
     .await;
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[tokio::test]

@@ -17,7 +17,7 @@ use sqlx::Connection;
 /// Every demo account gets this password in tests.
 pub const DEMO_PASSWORD: &str = "demo-password-123";
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
     Postgres,
@@ -105,6 +105,23 @@ pub fn postgres_url() -> Option<String> {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, AppConfig::default()).await
+}
+
+/// A test app with its own settings.
+pub async fn spawn_app_with(backend: Backend, config: AppConfig) -> TestApp {
+    let app = build_app(backend, config).await;
+    app.db.migrate().await.expect("migrate");
+    app
+}
+
+/// A test app on a database without any schema yet (upgrade tests make an
+/// old release's schema first); no request may come before it is migrated.
+pub async fn spawn_unmigrated(backend: Backend) -> TestApp {
+    build_app(backend, AppConfig::default()).await
+}
+
+async fn build_app(backend: Backend, config: AppConfig) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         server::telemetry::init(true);
     }
@@ -132,12 +149,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         }
     };
     let db = Db::connect(&database_url).await.expect("connect");
-    db.migrate().await.expect("migrate");
     let settings = Settings {
         addr: "127.0.0.1:0".parse().expect("addr"),
         database_url: database_url.clone(),
         site_root: PathBuf::from(dir.path()),
-        http: AppConfig::default(),
+        http: config,
+        backup: None,
     };
     let app = Application::build_with_db(settings, db.clone())
         .await
@@ -176,6 +193,37 @@ where
 
 pub async fn json_body(response: Response) -> Value {
     response.json::<Value>().await.expect("JSON body")
+}
+
+pub async fn get(client: &Client, url: String) -> Response {
+    client.get(url).send().await.unwrap()
+}
+
+/// GET that must answer 200; its JSON body.
+pub async fn get_json(client: &Client, url: String) -> Value {
+    let response = get(client, url).await;
+    assert_eq!(response.status(), StatusCode::OK, "status of GET");
+    json_body(response).await
+}
+
+/// POST with a JSON body.
+pub async fn post(client: &Client, url: String, body: Value) -> Response {
+    client.post(url).json(&body).send().await.unwrap()
+}
+
+/// Percent-encodes everything but ASCII letters and digits, for query strings.
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Today in China time as the server counts it, `YYYY-MM-DD`.
+pub fn today_in_china() -> String {
+    domain::date::format_date(domain::date::china_date(server::storage::now_ms()))
 }
 
 /// Asserts the status and the error code of an error response.

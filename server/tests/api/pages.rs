@@ -86,3 +86,56 @@ async fn unknown_pages_are_404() {
     })
     .await;
 }
+
+/// Every inline script of a page carries the response's nonce, and the page's
+/// policy allows exactly that nonce; nothing may frame a page or an API answer.
+#[tokio::test]
+async fn pages_allow_only_their_own_nonced_scripts_and_nothing_frames_them() {
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await;
+    app.load_demo().await;
+    let officer = app.client_for("wang.fang").await;
+    let mut nonces = Vec::new();
+    for path in ["/login", "/", "/cases"] {
+        let client = if path == "/login" {
+            app.client()
+        } else {
+            officer.clone()
+        };
+        let page = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+        let csp = page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(page.headers()["referrer-policy"], "same-origin");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(
+            !csp.contains("'unsafe-eval'") && !csp.contains("'unsafe-inline'"),
+            "{csp}"
+        );
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .expect("a nonce in the policy")
+            .to_string();
+        let html = page.text().await.unwrap();
+        let scripts = html.matches("<script").count();
+        assert!(scripts > 0, "{path} has scripts");
+        assert_eq!(
+            html.matches(&format!("nonce=\"{nonce}\"")).count(),
+            scripts,
+            "every script of {path} carries the nonce"
+        );
+        nonces.push(nonce);
+    }
+    nonces.dedup();
+    assert_eq!(nonces.len(), 3, "a new nonce for every response");
+    let api = officer.get(app.url("/api/v1/cases")).send().await.unwrap();
+    assert_eq!(
+        api.headers()["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+    );
+    app.shutdown().await;
+}

@@ -7,28 +7,13 @@ use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use server::storage::{now_ms, Db};
 
-use crate::helpers::{assert_error, json_body, on_both, spawn_app, Backend, TestApp};
-
-fn today() -> String {
-    format_date(china_date(now_ms()))
-}
-
-async fn get(client: &Client, url: String) -> reqwest::Response {
-    client.get(url).send().await.unwrap()
-}
-
-async fn get_ok(client: &Client, url: String) -> Value {
-    let response = get(client, url).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    json_body(response).await
-}
-
-async fn post(client: &Client, url: String, body: Value) -> reqwest::Response {
-    client.post(url).json(&body).send().await.unwrap()
-}
+use crate::helpers::{
+    assert_error, get, get_json, json_body, on_both, post, spawn_app, today_in_china, Backend,
+    TestApp,
+};
 
 async fn agency_id(app: &TestApp, client: &Client, name: &str) -> i64 {
-    let agencies = get_ok(client, app.url("/api/v1/agencies")).await;
+    let agencies = get_json(client, app.url("/api/v1/agencies")).await;
     agencies
         .as_array()
         .unwrap()
@@ -41,14 +26,14 @@ async fn agency_id(app: &TestApp, client: &Client, name: &str) -> i64 {
 
 /// A new case of the logged-in officer, from a new lead about a child and her mother.
 async fn new_case(app: &TestApp, officer: &Client, name: &str) -> Value {
-    let villages = get_ok(officer, app.url("/api/v1/villages")).await;
+    let villages = get_json(officer, app.url("/api/v1/villages")).await;
     let village = villages.as_array().unwrap()[0]["id"].as_i64().unwrap();
     let lead = post(
         officer,
         app.url("/api/v1/leads"),
         json!({
             "channel": "hotline_12309",
-            "received_on": today(),
+            "received_on": today_in_china(),
             "reporter": "被害人母亲",
             "summary": "被害人受伤，家庭困难。",
             "people": [
@@ -72,11 +57,11 @@ async fn new_case(app: &TestApp, officer: &Client, name: &str) -> Value {
 }
 
 fn consent_body(person_id: i64) -> Value {
-    json!({ "person_id": person_id, "given_by": "王某（母亲）", "relationship": "监护人", "signed_on": today(), "scope_note": "同意向县教育局提供姓名、住址、电话" })
+    json!({ "person_id": person_id, "given_by": "王某（母亲）", "relationship": "监护人", "signed_on": today_in_china(), "scope_note": "同意向县教育局提供姓名、住址、电话" })
 }
 
 fn referral_body(person_id: i64, agency_id: i64, service: &str) -> Value {
-    json!({ "person_id": person_id, "agency_id": agency_id, "service": service, "note": "需要复学和学费减免", "due_on": today() })
+    json!({ "person_id": person_id, "agency_id": agency_id, "service": service, "note": "需要复学和学费减免", "due_on": today_in_china() })
 }
 
 /// Consent, then a referral to 县教育局 for education support; returns (case id, referral id).
@@ -153,7 +138,7 @@ async fn without_consent_there_is_no_referral_and_nothing_is_written() {
         .await;
         assert_error(response, StatusCode::CONFLICT, "consent_required").await;
 
-        let referrals = get_ok(&officer, url).await;
+        let referrals = get_json(&officer, url).await;
         assert!(referrals["referrals"].as_array().unwrap().is_empty());
         app
     })
@@ -175,10 +160,10 @@ async fn bad_consents_and_referrals_are_refused_field_by_field() {
         let referrals = app.url(&format!("/api/v1/cases/{case_id}/referrals"));
 
         for (body, field, code) in [
-            (json!({ "person_id": person, "given_by": " ", "relationship": "本人", "signed_on": today() }), "given_by", "required"),
+            (json!({ "person_id": person, "given_by": " ", "relationship": "本人", "signed_on": today_in_china() }), "given_by", "required"),
             (json!({ "person_id": person, "given_by": "林小满", "relationship": "本人", "signed_on": "2026-02-30" }), "signed_on", "invalid_date"),
             (json!({ "person_id": person, "given_by": "林小满", "relationship": "本人", "signed_on": "2999-01-01" }), "signed_on", "date_in_future"),
-            (json!({ "person_id": 999_999, "given_by": "林小满", "relationship": "本人", "signed_on": today() }), "person_id", "not_in_case"),
+            (json!({ "person_id": 999_999, "given_by": "林小满", "relationship": "本人", "signed_on": today_in_china() }), "person_id", "not_in_case"),
         ] {
             let response = post(&officer, consents.clone(), body).await;
             let error = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, code).await;
@@ -196,19 +181,19 @@ async fn bad_consents_and_referrals_are_refused_field_by_field() {
             (referral_body(person, edu, "living_assistance"), "service", "service_not_offered"),
             (referral_body(person, 999_999, "education_support"), "agency_id", "unknown_agency"),
             (referral_body(999_999, edu, "education_support"), "person_id", "not_in_case"),
-            (json!({ "person_id": person, "agency_id": edu, "service": "education_support", "note": "", "due_on": today() }), "note", "required"),
+            (json!({ "person_id": person, "agency_id": edu, "service": "education_support", "note": "", "due_on": today_in_china() }), "note", "required"),
             (json!({ "person_id": person, "agency_id": edu, "service": "education_support", "note": "复学", "due_on": yesterday }), "due_on", "date_in_past"),
         ] {
             let response = post(&officer, referrals.clone(), body).await;
             let error = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, code).await;
             assert_eq!(error["error"]["field"], field);
         }
-        let response = post(&officer, referrals.clone(), json!({ "person_id": person, "agency_id": edu, "service": "flying_lessons", "note": "x", "due_on": today() })).await;
+        let response = post(&officer, referrals.clone(), json!({ "person_id": person, "agency_id": edu, "service": "flying_lessons", "note": "x", "due_on": today_in_china() })).await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let response = post(&other_officer, referrals.clone(), referral_body(person, edu, "education_support")).await;
         assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
 
-        let listed = get_ok(&officer, referrals).await;
+        let listed = get_json(&officer, referrals).await;
         assert!(listed["referrals"].as_array().unwrap().is_empty(), "nothing half-written");
         app
     })
@@ -271,7 +256,7 @@ async fn a_partner_accepts_records_progress_and_the_outcome_and_the_officer_sees
         assert_error(response, StatusCode::CONFLICT, "transition_not_allowed").await;
 
         // The officer sees the outcome with the case, and on its timeline.
-        let on_case = get_ok(
+        let on_case = get_json(
             &officer,
             app.url(&format!("/api/v1/cases/{case_id}/referrals")),
         )
@@ -281,7 +266,7 @@ async fn a_partner_accepts_records_progress_and_the_outcome_and_the_officer_sees
         assert_eq!(seen["outcome"], "已复学，免除学杂费");
         assert_eq!(seen["case_id"], case_id);
         assert_eq!(seen["overdue"], false);
-        let case = get_ok(&officer, app.url(&format!("/api/v1/cases/{case_id}"))).await;
+        let case = get_json(&officer, app.url(&format!("/api/v1/cases/{case_id}"))).await;
         assert_eq!(case["state"], "accepted", "referrals do not move the case");
         let events: Vec<&str> = case["timeline"]
             .as_array()
@@ -302,7 +287,7 @@ async fn a_partner_accepts_records_progress_and_the_outcome_and_the_officer_sees
             ]
         );
         // Every change is in the audit log.
-        let audit = get_ok(
+        let audit = get_json(
             &supervisor,
             app.url(&format!("/api/v1/audit/case/{case_id}")),
         )
@@ -381,7 +366,7 @@ async fn partners_see_only_their_agency_and_only_what_they_need() {
             let response = act(&app, &civil, id, action, Some("x")).await;
             assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
         }
-        assert!(get_ok(&civil, app.url("/api/v1/referrals"))
+        assert!(get_json(&civil, app.url("/api/v1/referrals"))
             .await
             .as_array()
             .unwrap()
@@ -415,10 +400,10 @@ async fn partners_see_only_their_agency_and_only_what_they_need() {
         )
         .await;
 
-        let listed = get_ok(&edu, app.url("/api/v1/referrals")).await;
+        let listed = get_json(&edu, app.url("/api/v1/referrals")).await;
         let listed = listed.as_array().unwrap();
         assert_eq!(listed.len(), 1);
-        let one = get_ok(&edu, url).await;
+        let one = get_json(&edu, url).await;
         for referral in [&listed[0], &one] {
             assert_eq!(referral["person_name"], "林小满");
             assert_eq!(referral["phone"], "13912345678");
@@ -446,6 +431,117 @@ async fn partners_see_only_their_agency_and_only_what_they_need() {
 }
 
 #[tokio::test]
+async fn the_referring_officer_withdraws_a_referral_to_address_another_agency() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let officer = app.client_for("wang.fang").await;
+        let other_officer = app.client_for("chen.ming").await;
+        let supervisor = app.client_for("zhang.jian").await;
+        let partner = app.client_for("edu.bureau").await;
+        let (case_id, id) = referred_case(&app, &officer, "林小满").await;
+        let accepted = act(&app, &partner, id, "accept", None).await;
+        assert_eq!(accepted.status(), StatusCode::OK);
+
+        // Only the case's own officer, and only with a reason.
+        for client in [&other_officer, &supervisor] {
+            let response = act(&app, client, id, "withdraw", Some("改转民政局")).await;
+            assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
+        }
+        let response = act(&app, &partner, id, "withdraw", Some("改转民政局")).await;
+        assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
+        let response = act(&app, &officer, id, "withdraw", Some("  ")).await;
+        let error = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "required").await;
+        assert_eq!(error["error"]["field"], "text");
+        let partner_view = get_json(&partner, app.url(&format!("/api/v1/referrals/{id}"))).await;
+        assert_eq!(partner_view["state"], "accepted");
+        assert!(
+            !partner_view["actions"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("withdraw")),
+            "{partner_view}"
+        );
+        let mine = get_json(&officer, app.url(&format!("/api/v1/referrals/{id}"))).await;
+        assert_eq!(mine["actions"], json!(["withdraw"]));
+        let others = get_json(&other_officer, app.url(&format!("/api/v1/referrals/{id}"))).await;
+        assert_eq!(others["actions"], json!([]));
+
+        let response = act(
+            &app,
+            &officer,
+            id,
+            "withdraw",
+            Some("家长要求改由民政局帮扶"),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let withdrawn = json_body(response).await;
+        assert_eq!(withdrawn["state"], "withdrawn");
+        assert_eq!(withdrawn["withdraw_reason"], "家长要求改由民政局帮扶");
+        assert_eq!(withdrawn["actions"], json!([]));
+        // Final for everyone; the partner sees it withdrawn.
+        for (client, action) in [
+            (&officer, "withdraw"),
+            (&partner, "progress"),
+            (&partner, "complete"),
+        ] {
+            let response = act(&app, client, id, action, Some("x")).await;
+            assert_error(response, StatusCode::CONFLICT, "transition_not_allowed").await;
+        }
+        let partner_view = get_json(&partner, app.url(&format!("/api/v1/referrals/{id}"))).await;
+        assert_eq!(partner_view["state"], "withdrawn");
+
+        // Re-addressed: a new referral to another agency under the same consent.
+        let civil = agency_id(&app, &officer, "县民政局").await;
+        let case = get_json(&officer, app.url(&format!("/api/v1/cases/{case_id}"))).await;
+        let person = case["applicant"]["id"].as_i64().unwrap();
+        let again = post(
+            &officer,
+            app.url(&format!("/api/v1/cases/{case_id}/referrals")),
+            referral_body(person, civil, "living_assistance"),
+        )
+        .await;
+        assert_eq!(again.status(), StatusCode::CREATED);
+        let on_case = get_json(
+            &officer,
+            app.url(&format!("/api/v1/cases/{case_id}/referrals")),
+        )
+        .await;
+        let states: Vec<&str> = on_case["referrals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["state"].as_str().unwrap())
+            .collect();
+        assert_eq!(states, vec!["sent", "withdrawn"]);
+
+        // On the timeline and in the audit log.
+        let case = get_json(&officer, app.url(&format!("/api/v1/cases/{case_id}"))).await;
+        assert!(case["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "referral_withdrawn"
+                && e["comment"]
+                    .as_str()
+                    .unwrap()
+                    .contains("家长要求改由民政局帮扶")));
+        let audit = get_json(
+            &supervisor,
+            app.url(&format!("/api/v1/audit/referral/{id}")),
+        )
+        .await;
+        assert!(audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["after"]["action"] == "withdraw" && e["before"]["state"] == "accepted"));
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn referrals_not_done_by_their_due_date_are_flagged_to_the_officer() {
     on_both(|app| async move {
         app.load_demo().await;
@@ -459,7 +555,7 @@ async fn referrals_not_done_by_their_due_date_are_flagged_to_the_officer() {
             Db::Postgres(pool) => sqlx::query(sql).bind(late).execute(pool).await.map(|_| ()),
         }
         .unwrap();
-        let mine = get_ok(&officer, app.url("/api/v1/referrals")).await;
+        let mine = get_json(&officer, app.url("/api/v1/referrals")).await;
         let flag = |id: i64| {
             mine.as_array()
                 .unwrap()
@@ -470,8 +566,35 @@ async fn referrals_not_done_by_their_due_date_are_flagged_to_the_officer() {
         };
         assert_eq!(flag(late), true);
         assert_eq!(flag(on_time), false);
+        // The home page asks for the overdue ones only; a partner for the new ones.
+        let overdue = get_json(&officer, app.url("/api/v1/referrals?overdue=true")).await;
+        let overdue_ids: Vec<i64> = overdue
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(overdue_ids, vec![late]);
+        let partner = app.client_for("edu.bureau").await;
+        let accepted = act(&app, &partner, on_time, "accept", None).await;
+        assert_eq!(accepted.status(), StatusCode::OK);
+        let waiting = get_json(&partner, app.url("/api/v1/referrals?state=sent")).await;
+        let waiting_ids: Vec<i64> = waiting
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(waiting_ids, vec![late]);
+        // A finished referral is never overdue, whatever its date.
+        let done = act(&app, &partner, late, "decline", Some("不属于本局职责")).await;
+        assert_eq!(done.status(), StatusCode::OK);
+        let overdue = get_json(&officer, app.url("/api/v1/referrals?overdue=true")).await;
+        assert!(overdue.as_array().unwrap().is_empty(), "{overdue}");
+        let response = get(&officer, app.url("/api/v1/referrals?state=lost")).await;
+        assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_state").await;
         // Another officer's list has only that officer's cases' referrals.
-        assert!(get_ok(&other_officer, app.url("/api/v1/referrals"))
+        assert!(get_json(&other_officer, app.url("/api/v1/referrals"))
             .await
             .as_array()
             .unwrap()
@@ -508,12 +631,12 @@ async fn admins_add_agencies_and_set_their_services() {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
-        let agencies = get_ok(&officer, app.url("/api/v1/agencies")).await;
+        let agencies = get_json(&officer, app.url("/api/v1/agencies")).await;
         let listed = agencies.as_array().unwrap().iter().find(|a| a["id"] == id).unwrap().clone();
         assert_eq!(listed["services"], json!(["counselling"]));
         let edu = agencies.as_array().unwrap().iter().find(|a| a["name"] == "县教育局").unwrap().clone();
         assert_eq!(edu["services"], json!(["education_support", "counselling"]));
-        let audit = get_ok(&app.client_for("zhang.jian").await, app.url(&format!("/api/v1/audit/agency/{id}"))).await;
+        let audit = get_json(&app.client_for("zhang.jian").await, app.url(&format!("/api/v1/audit/agency/{id}"))).await;
         assert_eq!(audit.as_array().unwrap().len(), 2);
         app
     })
@@ -523,7 +646,7 @@ async fn admins_add_agencies_and_set_their_services() {
 #[tokio::test]
 async fn the_openapi_document_lists_the_referral_routes() {
     let app = spawn_app(Backend::Sqlite).await;
-    let doc = get_ok(&app.client(), app.url("/api/v1/openapi.json")).await;
+    let doc = get_json(&app.client(), app.url("/api/v1/openapi.json")).await;
     for path in [
         "/api/v1/agencies",
         "/api/v1/agencies/{id}/services",
@@ -611,4 +734,84 @@ async fn the_referral_pages_are_rendered_on_the_server_for_partner_and_officer()
         app
     })
     .await;
+}
+
+/// SQLite cannot change a CHECK constraint in place, so the migration that
+/// allows withdrawal rebuilds `referrals` and `referral_updates`. Replaying its
+/// SQL on a database full of referrals shows the rebuild keeps every row and
+/// every link, with foreign keys enforced throughout.
+#[tokio::test]
+async fn the_sqlite_table_rebuild_for_withdrawal_keeps_every_referral_and_its_history() {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.load_demo().await;
+    let officer = app.client_for("wang.fang").await;
+    let partner = app.client_for("edu.bureau").await;
+    let (_, first) = referred_case(&app, &officer, "林小满").await;
+    let (_, second) = referred_case(&app, &officer, "林小雨").await;
+    assert_eq!(
+        act(&app, &partner, first, "accept", None).await.status(),
+        StatusCode::OK
+    );
+    let progress = act(&app, &partner, first, "progress", Some("已联系学校")).await;
+    assert_eq!(progress.status(), StatusCode::OK);
+    let Db::Sqlite(pool) = &app.db else {
+        unreachable!("a SQLite app")
+    };
+    type Snapshot = (
+        Vec<(i64, i64, String, String, String)>,
+        Vec<(i64, i64, String, String)>,
+    );
+    let snapshot = || async {
+        let referrals = sqlx::query_as::<_, (i64, i64, String, String, String)>(
+            "SELECT id, case_id, state, note, due_on FROM referrals ORDER BY id",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let updates = sqlx::query_as::<_, (i64, i64, String, String)>(
+            "SELECT id, referral_id, action, to_state FROM referral_updates ORDER BY id",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        (referrals, updates) as Snapshot
+    };
+    let before = snapshot().await;
+    assert_eq!(before.0.len(), 2);
+    assert_eq!(before.1.len(), 4);
+
+    let sql = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/migrations/sqlite/0009_referral_withdrawal.sql"
+    ))
+    .unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::raw_sql(&sql).execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+
+    assert_eq!(snapshot().await, before);
+    let dangling = sqlx::query("PRAGMA foreign_key_check")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    assert!(
+        dangling.is_empty(),
+        "{} dangling references",
+        dangling.len()
+    );
+    let (schema,): (String,) = sqlx::query_as(
+        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'referral_updates'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert!(
+        schema.contains("REFERENCES \"referrals\"") || schema.contains("REFERENCES referrals"),
+        "{schema}"
+    );
+    // The rebuilt tables take new history.
+    let withdrawn = act(&app, &officer, second, "withdraw", Some("改转民政局")).await;
+    assert_eq!(withdrawn.status(), StatusCode::OK);
+    assert_eq!(snapshot().await.1.len(), 5);
+    app.shutdown().await;
 }

@@ -5,7 +5,7 @@
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_error, json_body, on_both, TestApp};
+use crate::helpers::{assert_error, json_body, on_both, post, TestApp};
 
 const HEADINGS: &str =
     "案号,被害人姓名,身份证号,所在村,联系电话,是否残疾,是否退役军人,是否建档立卡,赔偿情况";
@@ -101,10 +101,6 @@ fn errors_by_line(import: &Value) -> Vec<(i64, String)> {
             )
         })
         .collect()
-}
-
-async fn post(client: &Client, url: String, body: Value) -> Response {
-    client.post(url).json(&body).send().await.unwrap()
 }
 
 async fn audit(app: &TestApp, entity: &str, id: i64) -> Vec<Value> {
