@@ -270,6 +270,7 @@ impl TestApp {
             database_url: self.database_url.clone(),
             site_root: PathBuf::from(self._dir.path()),
             http: AppConfig::default(),
+            backup: None,
         };
         let app = Application::build_with_db(settings, db)
             .await
