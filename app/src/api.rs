@@ -17,6 +17,8 @@ use domain::screening::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+pub mod money;
+
 /// A failed API call, as the front end shows it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApiError {

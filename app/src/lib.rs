@@ -19,6 +19,7 @@ use pages::agencies::AgenciesPage;
 use pages::case::CasePage;
 use pages::cases::CasesPage;
 use pages::leads::{LeadsPage, NewLeadPage};
+use pages::money::{CaseMoneyPage, MoneyListPage};
 use pages::referrals::ReferralsPage;
 use pages::screening::ScreeningPage;
 use pages::visits::FollowUpsPage;
@@ -98,6 +99,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/screening") view=|| view! { <Authenticated page=|_| view! { <ScreeningPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/follow-ups") view=|| view! { <Authenticated page=|_| view! { <FollowUpsPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/referrals") view=|| view! { <Authenticated page=|me| view! { <ReferralsPage me/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/money") view=|| view! { <Authenticated page=|me| view! { <MoneyListPage me/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/money/:id") view=|| view! { <Authenticated page=|_| view! { <CaseMoneyPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/admin/agencies") view=|| view! { <Authenticated page=|_| view! { <AgenciesPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=|| view! { <Authenticated page=|me| view! { <UsersPage me/> }.into_any()/> } ssr=SsrMode::Async/>
             </Routes>

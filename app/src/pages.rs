@@ -6,6 +6,7 @@ pub mod cases;
 pub mod home;
 pub mod leads;
 pub mod login;
+pub mod money;
 pub mod not_found;
 pub mod referrals;
 pub mod screening;

@@ -6,6 +6,7 @@ pub mod cases;
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod money;
 pub mod offline;
 pub mod reference;
 pub mod referrals;
@@ -67,6 +68,7 @@ const MAX_JSON_BODY: usize = 64 * 1024;
         (name = "screening", description = "Screening imported criminal cases for aid leads"),
         (name = "referrals", description = "Consents and referrals to partner agencies (1+N)"),
         (name = "visits", description = "Field visits, their photos and signatures, follow-ups after payment"),
+        (name = "money", description = "Aid money: plans, supervision, payments, spending and its confirmation"),
         (name = "health", description = "Probes"),
     )
 )]
@@ -143,6 +145,23 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .layer(DefaultBodyLimit::max(visits::MAX_FILE_BODY)),
         )
         .routes(routes!(visits::due_follow_ups))
+        .routes(routes!(money::get_money))
+        .routes(routes!(money::set_plan))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(money::upload_document))
+                .layer(DefaultBodyLimit::max(money::MAX_DOCUMENT_UPLOAD)),
+        )
+        .routes(routes!(money::get_document))
+        .routes(routes!(money::record_supervision))
+        .routes(routes!(money::pay_installment))
+        .routes(routes!(money::override_release))
+        .routes(routes!(money::phone_check))
+        .routes(routes!(money::record_spending))
+        .routes(routes!(money::confirm_spending))
+        .routes(routes!(money::query_spending))
+        .routes(routes!(money::answer_query))
+        .routes(routes!(money::list_supervised))
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .split_for_parts()

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::Role;
 
+pub mod money;
+
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod date;
 pub mod idcard;
 pub mod money;
+pub mod payment;
 pub mod referral;
 pub mod role;
 pub mod screening;

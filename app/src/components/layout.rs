@@ -82,6 +82,7 @@ fn Layout(me: Me, children: Children) -> impl IntoView {
     let logs_leads = me.role.can(Permission::LogLeads);
     let reads_cases = me.role.can(Permission::ReadCases);
     let reads_referrals = me.role.can(Permission::ReadReferrals);
+    let reads_money = crate::pages::money::has_money_page(me.role);
     let cases_key = if me.role == Role::Supervisor {
         Key::NavInbox
     } else {
@@ -115,6 +116,12 @@ fn Layout(me: Me, children: Children) -> impl IntoView {
                     <A href="/referrals">
                         <NavIcon path="M4 12h11l-4-4 1.4-1.4L19 13l-6.6 6.4L11 18l4-4H4zM4 4h16v2H4z"/>
                         <span>{move || i18n.t(Key::NavReferrals)}</span>
+                    </A>
+                })}
+                {reads_money.then(|| view! {
+                    <A href="/money">
+                        <NavIcon path="M3 6h18v12H3zm2 2v8h14V8zm7 1.5a2.5 2.5 0 1 1 0 5 2.5 2.5 0 0 1 0-5z"/>
+                        <span>{move || i18n.t(Key::NavMoney)}</span>
                     </A>
                 })}
                 {is_admin.then(|| view! {

@@ -1,5 +1,6 @@
 //! One case: the people, the proposal, what the viewer can do now, and the whole timeline.
 
+use domain::api::money::MoneyView;
 use domain::api::{
     Agency, CaseDetail, CaseReferrals, DeclineGreenChannel, PersonView, TransitionRequest,
 };
@@ -15,6 +16,7 @@ use crate::components::labels::{
 };
 use crate::i18n::{use_i18n, Key};
 use crate::pages::cases::js_now;
+use crate::pages::money::MoneySection;
 use crate::pages::referrals::CaseReferralsSection;
 use crate::pages::visits::CaseVisitsSection;
 
@@ -49,6 +51,11 @@ pub fn CasePage() -> impl IntoView {
             window_event_listener_untyped("jiuzhu-visits-synced", move |_| visits.refetch());
         on_cleanup(move || handle.remove());
     }
+    // The money part, loaded beside the case for the same reason.
+    let money = Resource::new(id, |id| {
+        let money = api::money::case_money(id);
+        async move { money.await.ok() }
+    });
     let now = RwSignal::new(0i64);
     Effect::new(move |_| now.set(js_now()));
     view! {
@@ -57,11 +64,12 @@ pub fn CasePage() -> impl IntoView {
                 // The referral part is extra: the case shows even when it cannot load.
                 let referrals_now = referrals.await;
                 let visits_now = visits.await;
+                let money_now = money.await;
                 match case.await {
                     Ok(detail) => {
                         let case_id = detail.id;
                         view! {
-                            <CaseView detail referrals=referrals_now now on_change=move || { case.refetch(); referrals.refetch(); if visits.get_untracked().flatten().is_some() { visits.refetch(); } }/>
+                            <CaseView detail referrals=referrals_now money=money_now now on_change=move || { case.refetch(); referrals.refetch(); money.refetch(); if visits.get_untracked().flatten().is_some() { visits.refetch(); } }/>
                             {visits_now.map(|v| view! { <CaseVisitsSection case_id visits=v/> })}
                         }.into_any()
                     }
@@ -76,6 +84,7 @@ pub fn CasePage() -> impl IntoView {
 fn CaseView<F>(
     detail: CaseDetail,
     referrals: Option<(CaseReferrals, Vec<Agency>)>,
+    money: Option<MoneyView>,
     now: RwSignal<i64>,
     on_change: F,
 ) -> impl IntoView
@@ -128,6 +137,7 @@ where
                 {d.actions.iter().map(|a| view! { <ActionForm case_id=d.id action=*a on_change/> }).collect_view()}
             </section>
         })}
+        {money.filter(|_| d.approved_amount_fen.is_some()).map(|view| view! { <MoneySection view on_change/> })}
         {referrals.map(|(data, agencies)| view! { <CaseReferralsSection case_id=d.id data agencies on_change/> })}
         <section class="card">
             <h2>{move || i18n.t(Key::CaseStages)}</h2>

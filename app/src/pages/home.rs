@@ -43,6 +43,9 @@ pub fn HomePage(me: Me) -> impl IntoView {
             {role.can(domain::Permission::ReadVisits).then(|| view! {
                 <A href="/follow-ups" attr:class="button">{move || i18n.t(Key::NavFollowUps)}</A>
             })}
+            {(role == Role::VillageCommittee).then(|| view! {
+                <A href="/money" attr:class="button primary">{move || i18n.t(Key::HomeVillageOpen)}</A>
+            })}
             {(role == Role::Admin).then(|| view! {
                 <div class="actions">
                     <A href="/admin/users" attr:class="button primary">{move || i18n.t(Key::HomeManageUsers)}</A>

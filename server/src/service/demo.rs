@@ -11,7 +11,7 @@ use domain::Role;
 
 use super::auth::generate_password;
 use super::cases::{self, LeadError};
-use super::{users, visits, Actor, ServiceError, ServiceResult};
+use super::{money, users, visits, Actor, ServiceError, ServiceResult};
 use crate::config::AppConfig;
 use crate::storage::{self, now_ms, Db};
 
@@ -130,7 +130,10 @@ const ACCOUNTS: &[(&str, &str, Role, Option<&str>, Option<&str>)] = &[
 /// caller can print it once.
 pub async fn load(db: &Db, password: Option<&str>) -> ServiceResult<Vec<DemoAccount>> {
     let accounts = load_accounts(db, password).await?;
-    load_cases(db).await?;
+    let supervised_case = load_cases(db).await?;
+    if let Some(case_id) = supervised_case {
+        load_money(db, case_id).await?;
+    }
     Ok(accounts)
 }
 
@@ -450,8 +453,10 @@ async fn person(
 }
 
 /// Leads and cases at every stage, made through the same use cases as the API
-/// so the timeline and the audit log are as real ones would be.
-async fn load_cases(db: &Db) -> ServiceResult<()> {
+/// so the timeline and the audit log are as real ones would be. Returns the
+/// case of the supervised minor in 小甸村 (the demo village committee's village).
+async fn load_cases(db: &Db) -> ServiceResult<Option<i64>> {
+    let mut supervised_case = None;
     let config = AppConfig::default();
     let supervisor = actor_for(db, "zhang.jian").await?;
     let today = format_date(china_date(now_ms()));
@@ -511,6 +516,9 @@ async fn load_cases(db: &Db) -> ServiceResult<()> {
             },
         )
         .await?;
+        if demo.applicant.0 == SUPERVISED_CHILD {
+            supervised_case = Some(case.id);
+        }
         if !demo.steps.is_empty() {
             demo_visit(
                 db,
@@ -557,6 +565,130 @@ async fn load_cases(db: &Db) -> ServiceResult<()> {
                 .await?;
             }
         }
+    }
+    Ok(supervised_case)
+}
+
+/// The minor whose aid is paid in supervised installments in the demo.
+const SUPERVISED_CHILD: &str = "李小雨";
+
+/// A small grey page standing in for the scans and receipt photos.
+const DEMO_SCAN: &[u8] = include_bytes!("demo_scan.png");
+
+/// Supervised aid for 李小雨: three installments, the agreement and pledge,
+/// the first installment paid, spending confirmed and waiting for 小甸村's
+/// village committee — made through the same use cases as the API.
+async fn load_money(db: &Db, case_id: i64) -> ServiceResult<()> {
+    use domain::api::money::{PaymentInput, PlanInput, SpendingInput, SupervisionInput};
+    use domain::payment::{
+        split_plan, DocumentKind, InstallmentInput, PaymentMethod, PlanKind, Purpose,
+    };
+
+    let officer = actor_for(db, "wang.fang").await?;
+    let committee = actor_for(db, "vc.xiaodian").await?;
+    let today = format_date(china_date(now_ms()));
+    let case = storage::cases::find_case(db, case_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let approved = case.approved_amount_fen.ok_or(ServiceError::NotFound)?;
+    let installments = split_plan(domain::Fen(approved), 3, &today, 3)
+        .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("demo plan")))?
+        .into_iter()
+        .map(|i| InstallmentInput {
+            due_on: i.due_on,
+            amount_fen: i.amount.0.into(),
+        })
+        .collect();
+    let view = money::set_plan(
+        db,
+        &officer,
+        case_id,
+        PlanInput {
+            kind: PlanKind::Installments,
+            supervised: Some(true),
+            installments,
+            reason: None,
+        },
+    )
+    .await?;
+    let agreement =
+        money::upload_document(db, &officer, case_id, DocumentKind::Agreement, DEMO_SCAN).await?;
+    let pledge =
+        money::upload_document(db, &officer, case_id, DocumentKind::Pledge, DEMO_SCAN).await?;
+    money::record_supervision(
+        db,
+        &officer,
+        case_id,
+        SupervisionInput {
+            guardian_person_id: case.agent_id.ok_or(ServiceError::NotFound)?,
+            agreement_signed_on: today.clone(),
+            pledge_signed_on: today.clone(),
+            agreement_document_ids: vec![agreement.id],
+            pledge_document_ids: vec![pledge.id],
+        },
+    )
+    .await?;
+    let first = view
+        .plan
+        .as_ref()
+        .and_then(|p| p.installments.first())
+        .map(|i| i.id)
+        .ok_or(ServiceError::NotFound)?;
+    money::pay_installment(
+        db,
+        &officer,
+        first,
+        PaymentInput {
+            paid_on: today.clone(),
+            method: PaymentMethod::BankTransfer,
+            reference: "寿县农商行 转账 20260001".into(),
+        },
+    )
+    .await?;
+    let receipt =
+        money::upload_document(db, &committee, case_id, DocumentKind::Receipt, DEMO_SCAN).await?;
+    let spending = [
+        (
+            &committee,
+            50_000,
+            Purpose::Medical,
+            "复查挂号费、药费",
+            Some(receipt.id),
+        ),
+        (
+            &officer,
+            600_000,
+            Purpose::School,
+            "秋季学期学费、住宿费",
+            None,
+        ),
+        (
+            &committee,
+            300_000,
+            Purpose::Living,
+            "冬季衣物、生活用品",
+            None,
+        ),
+    ];
+    let mut first_record = None;
+    for (actor, amount, purpose, note, receipt) in spending {
+        let view = money::record_spending(
+            db,
+            actor,
+            case_id,
+            SpendingInput {
+                amount_fen: amount.into(),
+                purpose,
+                spent_on: today.clone(),
+                note: Some(note.into()),
+                receipt_document_id: receipt,
+            },
+        )
+        .await?;
+        first_record = first_record.or(view.spending.first().map(|s| s.id));
+    }
+    if let Some(id) = first_record {
+        money::spending_step(db, &committee, id, money::SpendingStep::Confirm, None).await?;
     }
     Ok(())
 }

@@ -26,6 +26,7 @@ pub enum Backend {
 pub struct TestApp {
     pub addr: SocketAddr,
     pub db: Db,
+    pub database_url: String,
     _dir: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -150,7 +151,7 @@ async fn build_app(backend: Backend, config: AppConfig) -> TestApp {
     let db = Db::connect(&database_url).await.expect("connect");
     let settings = Settings {
         addr: "127.0.0.1:0".parse().expect("addr"),
-        database_url,
+        database_url: database_url.clone(),
         site_root: PathBuf::from(dir.path()),
         http: config,
         backup: None,
@@ -166,6 +167,7 @@ async fn build_app(backend: Backend, config: AppConfig) -> TestApp {
     TestApp {
         addr,
         db,
+        database_url,
         _dir: dir,
         stop: Some(stop),
         server: Some(server),
@@ -244,5 +246,40 @@ impl TestApp {
         let (client, response) = self.login(username, password).await;
         assert_eq!(response.status(), StatusCode::OK, "login of {username}");
         client
+    }
+}
+
+/// A second server instance on the same database, with its own connection
+/// pool, as a second machine behind a load balancer would be. It stops when dropped.
+pub struct OtherInstance {
+    pub addr: SocketAddr,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl OtherInstance {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+}
+
+impl TestApp {
+    pub async fn other_instance(&self) -> OtherInstance {
+        let db = Db::connect(&self.database_url).await.expect("connect");
+        let settings = Settings {
+            addr: "127.0.0.1:0".parse().expect("addr"),
+            database_url: self.database_url.clone(),
+            site_root: PathBuf::from(self._dir.path()),
+            http: AppConfig::default(),
+            backup: None,
+        };
+        let app = Application::build_with_db(settings, db)
+            .await
+            .expect("second instance builds");
+        let addr = app.local_addr();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        OtherInstance { addr, _stop: stop }
     }
 }

@@ -5,6 +5,7 @@ mod backup;
 mod cases;
 mod helpers;
 mod http_basics;
+mod money;
 mod monitoring;
 mod pages;
 mod referrals;
