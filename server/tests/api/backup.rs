@@ -118,6 +118,12 @@ async fn write_load(app: &TestApp, stop: tokio::sync::watch::Receiver<bool>) -> 
     created
 }
 
+/// The supervised children of 小甸村 with their money, as its village committee sees them.
+async fn supervised(app: &TestApp) -> serde_json::Value {
+    let committee = app.client_for("vc.xiaodian").await;
+    crate::helpers::get_json(&committee, app.url("/api/v1/money/supervised")).await
+}
+
 /// The restored accounts log in with their passwords, and new rows get new ids.
 async fn the_copy_works(app: &TestApp) {
     let officer = app.client_for("wang.fang").await;
@@ -186,6 +192,25 @@ async fn a_backup_taken_under_write_load_restores_to_a_consistent_copy() {
             leads < source["leads"].len(),
             "the backup was taken mid-load"
         );
+        // The money ledgers came over balancing, and as the village committee sees them.
+        let (before, after) = (supervised(&app).await, supervised(&target).await);
+        assert_eq!(before, after);
+        let children = after.as_array().unwrap();
+        assert!(!children.is_empty(), "the demo's supervised child");
+        for child in children {
+            let l = &child["ledger"];
+            let n = |k: &str| l[k].as_i64().unwrap();
+            assert!(n("confirmed_fen") <= n("spent_fen"), "{l}");
+            assert!(n("spent_fen") <= n("paid_fen"), "{l}");
+            assert!(
+                n("paid_fen") <= n("approved_fen") && n("paid_fen") > 0,
+                "{l}"
+            );
+            assert_eq!(
+                child["balance_fen"].as_i64().unwrap(),
+                n("paid_fen") - n("spent_fen")
+            );
+        }
         // The copy works: its users log in and the restored sequences go on.
         the_copy_works(&target).await;
 
