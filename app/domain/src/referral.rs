@@ -65,6 +65,14 @@ text_enum!(ReferralState {
 });
 
 impl ReferralState {
+    /// The states a referral can still move on from (and be overdue in):
+    /// every state that is not final, named once for SQL filters.
+    pub const UNFINISHED: &'static [ReferralState] = &[
+        ReferralState::Sent,
+        ReferralState::Accepted,
+        ReferralState::InProgress,
+    ];
+
     pub fn is_final(self) -> bool {
         matches!(
             self,
@@ -280,6 +288,16 @@ mod tests {
             referral_actions(ReferralState::Sent, Role::Partner),
             vec![ReferralAction::Accept, ReferralAction::Decline]
         );
+    }
+
+    #[test]
+    fn unfinished_is_exactly_the_states_that_are_not_final() {
+        let not_final: Vec<ReferralState> = ReferralState::ALL
+            .iter()
+            .copied()
+            .filter(|s| !s.is_final())
+            .collect();
+        assert_eq!(ReferralState::UNFINISHED, not_final.as_slice());
     }
 
     #[test]

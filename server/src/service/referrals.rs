@@ -296,13 +296,6 @@ pub async fn case_referrals(db: &Db, actor: &Actor, case_id: i64) -> ServiceResu
     })
 }
 
-/// The states a referral can be overdue in, named once for the SQL filter.
-const UNFINISHED: &[&str] = &[
-    ReferralState::Sent.as_str(),
-    ReferralState::Accepted.as_str(),
-    ReferralState::InProgress.as_str(),
-];
-
 /// A partner's referrals (only their agency's), an officer's (on their own
 /// cases), or every referral for a supervisor; newest first. `state` and
 /// `overdue_only` narrow the list.
@@ -329,7 +322,10 @@ pub async fn list_referrals(
     let filter = ReferralFilter {
         state,
         due_before: overdue_only.then(today),
-        open_states: UNFINISHED,
+        open_states: ReferralState::UNFINISHED
+            .iter()
+            .map(|s| s.as_str())
+            .collect(),
     };
     let rows = store::list_referrals(db, scope, &filter).await?;
     views(db, actor, rows).await

@@ -199,7 +199,7 @@ pub struct ReferralFilter {
     /// Only referrals in one of `open_states` due before this date (`YYYY-MM-DD`).
     pub due_before: Option<String>,
     /// The states that count as unfinished, from the domain.
-    pub open_states: &'static [&'static str],
+    pub open_states: Vec<&'static str>,
 }
 
 /// Referrals in `scope` that pass `filter`, newest first.
