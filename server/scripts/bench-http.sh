@@ -42,7 +42,7 @@ login() { # base user -> "name=value"
     local jar=$work/$2.jar
     curl -fs -c "$jar" -H 'content-type: application/json' \
         -d "{\"username\":\"$2\",\"password\":\"$PASSWORD\"}" "$1/api/v1/auth/login" > /dev/null
-    awk '!/^#/ && NF >= 7 { print $6 "=" $7 }' "$jar"
+    sed 's/^#HttpOnly_//' "$jar" | awk '!/^#/ && NF >= 7 { print $6 "=" $7 }'
 }
 
 # wrk prints "Requests/sec" and, with --latency, the 50% and 99% lines.

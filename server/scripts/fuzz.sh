@@ -14,7 +14,10 @@ VENV=${JIUZHU_FUZZ_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/jiuzhu/schemathesis-$SC
 EXAMPLES=${FUZZ_EXAMPLES:-25}
 PASSWORD=fuzz-demo-password
 # The admin goes last: fuzzing account endpoints disables and re-passwords accounts.
-ROLES=(wang.fang zhang.jian vc.xiaodian edu.bureau admin)
+ROLES=(${FUZZ_ROLES:-wang.fang zhang.jian vc.xiaodian edu.bureau admin})
+# schemathesis's phases: examples from the schema, the coverage phase (boundary and
+# wrong-typed values for every parameter and field) and random fuzzing.
+PHASES=${FUZZ_PHASES:-examples,coverage,fuzzing}
 
 if [ ! -x "$VENV/bin/st" ]; then
     echo "fuzz: installing schemathesis $SCHEMATHESIS_VERSION into $VENV"
@@ -45,7 +48,9 @@ for user in "${ROLES[@]}"; do
     jar="$work/$user.jar"
     curl -fs -c "$jar" -H 'content-type: application/json' \
         -d "{\"username\":\"$user\",\"password\":\"$PASSWORD\"}" "$base/api/v1/auth/login" > /dev/null
-    cookies[$user]=$(awk '!/^#/ && NF >= 7 { print $6 "=" $7 }' "$jar")
+    # curl marks HttpOnly cookies with a "#HttpOnly_" prefix, not as comments.
+    cookies[$user]=$(sed 's/^#HttpOnly_//' "$jar" | awk '!/^#/ && NF >= 7 { print $6 "=" $7 }')
+    [ -n "${cookies[$user]}" ] || { echo "fuzz: could not log in as $user"; exit 1; }
 done
 
 failed=0
@@ -54,7 +59,7 @@ for user in "${ROLES[@]}"; do
     # Logging out would end the session the rest of the run uses.
     if ! timeout 900 "$VENV/bin/st" run "$base/api/v1/openapi.json" --url "$base" \
         --checks not_a_server_error,response_schema_conformance \
-        -n "$EXAMPLES" --seed 1 --workers 2 --generation-database none --no-color \
+        --phases "$PHASES" -n "$EXAMPLES" --seed 1 --workers 2 --generation-database none --no-color \
         --exclude-path /api/v1/auth/logout \
         --header "Cookie: ${cookies[$user]}" \
         --report junit --report-dir "$work/report-$user" > "$work/st-$user.log" 2>&1; then
