@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 SCHEMATHESIS_VERSION=4.32.5
 JIUZHU=${JIUZHU_BIN:-${CARGO_TARGET_DIR:-target}/release/jiuzhu}
 VENV=${JIUZHU_FUZZ_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/jiuzhu/schemathesis-$SCHEMATHESIS_VERSION}
-EXAMPLES=${FUZZ_EXAMPLES:-25}
+EXAMPLES=${FUZZ_EXAMPLES:-15}
 PASSWORD=fuzz-demo-password
 # The admin goes last: fuzzing account endpoints disables and re-passwords accounts.
 ROLES=(${FUZZ_ROLES:-wang.fang zhang.jian vc.xiaodian edu.bureau admin})
