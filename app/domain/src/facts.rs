@@ -172,25 +172,53 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FactChanges {
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable))]
     pub phone: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable))]
     pub address: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, nullable))]
     pub household_members: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, nullable))]
     pub monthly_income_fen: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, nullable))]
     pub dependants: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable))]
     pub hardship: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable))]
     pub needs: Option<Option<String>>,
 }
@@ -202,13 +230,18 @@ impl FactChanges {
             v.as_ref()
                 .map(|v| v.clone().map(Value::String).unwrap_or(Value::Null))
         };
-        let number =
-            |v: &Option<Option<i64>>| v.as_ref().map(|v| v.map(Value::from).unwrap_or(Value::Null));
+        let number = |v: &Option<Option<i64>>| {
+            v.as_ref()
+                .map(|v| v.map(Value::from).unwrap_or(Value::Null))
+        };
         [
             (FactField::Phone, text(&self.phone)),
             (FactField::Address, text(&self.address)),
             (FactField::HouseholdMembers, number(&self.household_members)),
-            (FactField::MonthlyIncomeFen, number(&self.monthly_income_fen)),
+            (
+                FactField::MonthlyIncomeFen,
+                number(&self.monthly_income_fen),
+            ),
             (FactField::Dependants, number(&self.dependants)),
             (FactField::Hardship, text(&self.hardship)),
             (FactField::Needs, text(&self.needs)),
@@ -570,8 +603,7 @@ mod tests {
         assert_eq!(mine.household_members, Some(3));
         assert_eq!(mine.phone.as_deref(), Some("138 0000 1111"));
         // Serialising keeps the difference, so a replay compares equal.
-        let again: FactEdit =
-            serde_json::from_str(&serde_json::to_string(&edit).unwrap()).unwrap();
+        let again: FactEdit = serde_json::from_str(&serde_json::to_string(&edit).unwrap()).unwrap();
         assert_eq!(again, edit);
     }
 
@@ -591,7 +623,12 @@ mod tests {
         assert_eq!(checked.base.address, None);
         assert_eq!(checked.changes.hardship, Some(Some("债务".into())));
 
-        let bad = |changes: FactChanges| validate_edit(&FactEdit { base: facts(), changes });
+        let bad = |changes: FactChanges| {
+            validate_edit(&FactEdit {
+                base: facts(),
+                changes,
+            })
+        };
         let e = bad(FactChanges {
             phone: Some(Some("call me".into())),
             ..Default::default()
