@@ -173,7 +173,10 @@ mod tests {
         for role in [Role::VillageCommittee, Role::Partner, Role::Admin] {
             assert!(!role.can(Permission::ReadVisits));
             assert!(!role.can(Permission::RecordVisits));
+            assert!(!role.can(Permission::EditCaseFacts));
         }
+        assert!(Role::Officer.can(Permission::EditCaseFacts));
+        assert!(Role::Supervisor.can(Permission::EditCaseFacts));
     }
 
     #[test]

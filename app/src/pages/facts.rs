@@ -79,14 +79,19 @@ where
         <section class="card case-facts" data-testid="case-facts">
             <h2>{move || i18n.t(Key::FactsTitle)}</h2>
             <dl class="facts">{rows}</dl>
-            {(!conflicts.is_empty()).then(|| view! { <Conflicts conflicts can_resolve on_change/> })}
+            {(!conflicts.is_empty()).then(|| view! { <Conflicts conflicts current=facts.clone() can_resolve on_change/> })}
             {can_edit.then(|| view! { <FactsForm case_id facts/> })}
         </section>
     }
 }
 
 #[component]
-fn Conflicts<F>(conflicts: Vec<FactConflictView>, can_resolve: bool, on_change: F) -> impl IntoView
+fn Conflicts<F>(
+    conflicts: Vec<FactConflictView>,
+    current: CaseFacts,
+    can_resolve: bool,
+    on_change: F,
+) -> impl IntoView
 where
     F: Fn() + Copy + Send + Sync + 'static,
 {
@@ -116,7 +121,9 @@ where
                     let name = c.raised_by.name.clone();
                     let base = shown(i18n, field, &c.base);
                     let mine = shown(i18n, field, &c.mine);
-                    let theirs = shown(i18n, field, &c.theirs);
+                    // "Keep current" keeps what the server holds now, which a
+                    // later edit may have changed since the conflict arose.
+                    let theirs = shown(i18n, field, &current.get(field));
                     view! {
                         <li data-testid="fact-conflict" data-field=field.as_str()>
                             <strong>{move || label(i18n, "fact", field.as_str())}</strong>
@@ -160,7 +167,7 @@ fn FactsForm(case_id: i64, facts: CaseFacts) -> impl IntoView {
     view! {
         <details class="facts-edit">
             <summary>{move || t(Key::FactsEdit)}</summary>
-            <form class="facts-form" data-facts-form="" data-case-id=case_id data-base=base data-testid="facts-form"
+            <form class="visit-form facts-form" data-facts-form="" data-case-id=case_id data-base=base data-testid="facts-form"
                 on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default()>
                 <label>
                     <span>{move || label(i18n, "fact", "phone")}</span>

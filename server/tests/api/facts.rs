@@ -284,7 +284,7 @@ async fn conflicts_are_settled_by_the_officer_or_a_supervisor_and_no_one_else() 
         assert_eq!(resolved.len(), 2);
         let income_entry = resolved
             .iter()
-            .find(|e| e["entity_id"] == income.to_string())
+            .find(|e| e["entity_id"].as_str() == Some(income.to_string().as_str()))
             .unwrap();
         assert_eq!(income_entry["before"]["value"], 100000);
         assert_eq!(income_entry["after"]["value"], 50000);
@@ -592,6 +592,41 @@ async fn the_same_person_is_found_before_a_lead_is_logged() {
         ] {
             assert!(openapi["paths"].get(path).is_some(), "{path} documented");
         }
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_case_page_renders_the_facts_their_form_and_the_conflicts_to_choose_from() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let (case_id, _, _) = case_with_conflicts(&app).await;
+        let page = |user: &'static str| {
+            let app = &app;
+            async move {
+                let client = app.client_for(user).await;
+                let response = get(&client, app.url(&format!("/cases/{case_id}"))).await;
+                assert_eq!(response.status(), StatusCode::OK);
+                response.text().await.unwrap()
+            }
+        };
+        let html = page("wang.fang").await;
+        assert!(html.contains("data-testid=\"case-facts\""), "{html}");
+        assert!(html.contains("家庭情况与联系方式"));
+        // The form carries the facts it was rendered with: the base of an offline edit.
+        assert!(html.contains("data-facts-form"));
+        assert!(html.contains("data-base="));
+        assert!(html.contains("/facts.js"));
+        // Two conflicts, each with both versions to choose from (income in yuan).
+        assert_eq!(html.matches("data-testid=\"fact-conflict\"").count(), 2);
+        assert!(html.contains("采用该修改：500.00 元"), "mine");
+        assert!(html.contains("保留现有：1,000.00 元"), "theirs");
+        // A supervisor may settle them too; another officer sees no facts at all.
+        let html = page("zhang.jian").await;
+        assert_eq!(html.matches("data-choice=\"mine\"").count(), 2);
+        let html = page("chen.ming").await;
+        assert!(!html.contains("data-testid=\"case-facts\""));
         app
     })
     .await;
