@@ -1,6 +1,6 @@
 // Jiuzhu's service worker: the app shell and built assets for use with no
 // network, the officer's case pages (network first, the last copy when
-// offline), and visit photos (they never change under their id).
+// offline), the offline queues' scripts, and visit photos (they never change under their id).
 //
 // The server replaces the build tag below with a digest of the built front
 // end when it serves this file, so each deploy is a new worker: it installs
@@ -18,6 +18,7 @@ const SHELL_URLS = [
   '/pkg/jiuzhu_bg.wasm',
   '/pkg/jiuzhu.css',
   '/visits.js',
+  '/facts.js',
   '/manifest.webmanifest',
   '/icons/icon.svg',
   '/icons/icon-192.png',
@@ -47,7 +48,7 @@ self.addEventListener('activate', (event) => {
 
 function isShellAsset(url) {
   return url.pathname.startsWith('/pkg/') || url.pathname.startsWith('/icons/')
-    || url.pathname === '/visits.js' || url.pathname === '/manifest.webmanifest';
+    || url.pathname === '/visits.js' || url.pathname === '/facts.js' || url.pathname === '/manifest.webmanifest';
 }
 
 async function cacheFirst(cacheName, request) {

@@ -512,3 +512,50 @@ pub fn due_follow_ups(
 ) -> impl std::future::Future<Output = Result<Vec<domain::visit::FollowUpItem>, ApiError>> + Send {
     request(Method::Get, "/api/v1/follow-ups".into(), None)
 }
+
+// ---- Case facts ----------------------------------------------------------------
+// Edits are sent by `public/facts.js` (an offline queue in IndexedDB that PUTs
+// each edit under the id the phone made); the pages read facts and settle conflicts.
+
+pub fn case_facts(
+    case_id: i64,
+) -> impl std::future::Future<Output = Result<domain::facts::CaseFactsView, ApiError>> + Send {
+    request(Method::Get, format!("/api/v1/cases/{case_id}/facts"), None)
+}
+
+pub fn resolve_fact_conflict(
+    id: i64,
+    choice: domain::facts::FactChoice,
+) -> impl std::future::Future<Output = Result<domain::facts::FactConflictView, ApiError>> + Send {
+    request(
+        Method::Post,
+        format!("/api/v1/fact-conflicts/{id}/resolve"),
+        json(&domain::facts::ResolveConflict { choice }),
+    )
+}
+
+/// Leads and cases about the same person, for the new-lead form's warning.
+pub fn person_matches(
+    id_number: Option<String>,
+    name: Option<String>,
+    village_id: Option<i64>,
+) -> impl std::future::Future<Output = Result<Vec<domain::facts::PersonMatch>, ApiError>> + Send {
+    let mut query = Vec::new();
+    if let Some(id) = id_number {
+        query.push(format!(
+            "id_number={}",
+            crate::components::labels::encode(&id)
+        ));
+    }
+    if let Some(name) = name {
+        query.push(format!("name={}", crate::components::labels::encode(&name)));
+    }
+    if let Some(v) = village_id {
+        query.push(format!("village_id={v}"));
+    }
+    request(
+        Method::Get,
+        format!("/api/v1/people/matches?{}", query.join("&")),
+        None,
+    )
+}

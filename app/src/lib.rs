@@ -59,6 +59,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options/>
                 // The offline visit queue and the service worker's registration (not inline: CSP).
                 <script src="/visits.js" defer nonce=leptos::nonce::use_nonce()></script>
+                // The offline queue of case fact edits.
+                <script src="/facts.js" defer nonce=leptos::nonce::use_nonce()></script>
                 <MetaTags/>
             </head>
             <body>

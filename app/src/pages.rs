@@ -3,6 +3,7 @@
 pub mod agencies;
 pub mod case;
 pub mod cases;
+pub mod facts;
 pub mod home;
 pub mod leads;
 pub mod login;

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cases;
 pub mod error;
 pub mod extract;
+pub mod facts;
 pub mod metrics;
 pub mod money;
 pub mod offline;
@@ -68,6 +69,7 @@ const MAX_JSON_BODY: usize = 64 * 1024;
         (name = "screening", description = "Screening imported criminal cases for aid leads"),
         (name = "referrals", description = "Consents and referrals to partner agencies (1+N)"),
         (name = "visits", description = "Field visits, their photos and signatures, follow-ups after payment"),
+        (name = "facts", description = "A case's facts edited offline, conflicting edits, the same-person check"),
         (name = "money", description = "Aid money: plans, supervision, payments, spending and its confirmation"),
         (name = "health", description = "Probes"),
     )
@@ -145,6 +147,10 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .layer(DefaultBodyLimit::max(visits::MAX_FILE_BODY)),
         )
         .routes(routes!(visits::due_follow_ups))
+        .routes(routes!(facts::case_facts))
+        .routes(routes!(facts::edit_facts))
+        .routes(routes!(facts::resolve_conflict))
+        .routes(routes!(facts::person_matches))
         .routes(routes!(money::get_money))
         .routes(routes!(money::set_plan))
         .merge(

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod backup;
 pub mod cases;
 pub mod demo;
+pub mod facts;
 pub mod money;
 pub mod places;
 pub mod referrals;

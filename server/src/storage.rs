@@ -9,6 +9,7 @@ pub mod audit;
 pub mod backup;
 pub mod bulk;
 pub mod cases;
+pub mod facts;
 pub mod money;
 pub mod places;
 pub mod referrals;

@@ -9,6 +9,7 @@ pub mod api;
 pub mod case;
 pub mod clock;
 pub mod date;
+pub mod facts;
 pub mod idcard;
 pub mod money;
 pub mod payment;

@@ -67,6 +67,7 @@ impl Role {
             HandleReferrals => self == Role::Partner,
             ReadVisits => matches!(self, Role::Officer | Role::Supervisor),
             RecordVisits => self == Role::Officer,
+            EditCaseFacts => matches!(self, Role::Officer | Role::Supervisor),
         }
     }
 }
@@ -118,6 +119,9 @@ pub enum Permission {
     ReadVisits,
     /// Record visits (with photos and signature) on one's own cases.
     RecordVisits,
+    /// Edit a case's facts (contact, household, needs) and settle conflicting
+    /// edits: officers on their own cases, supervisors on any.
+    EditCaseFacts,
 }
 
 #[cfg(test)]
@@ -169,7 +173,10 @@ mod tests {
         for role in [Role::VillageCommittee, Role::Partner, Role::Admin] {
             assert!(!role.can(Permission::ReadVisits));
             assert!(!role.can(Permission::RecordVisits));
+            assert!(!role.can(Permission::EditCaseFacts));
         }
+        assert!(Role::Officer.can(Permission::EditCaseFacts));
+        assert!(Role::Supervisor.can(Permission::EditCaseFacts));
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::components::labels::{
 };
 use crate::i18n::{use_i18n, Key};
 use crate::pages::cases::js_now;
+use crate::pages::facts::CaseFactsSection;
 use crate::pages::money::MoneySection;
 use crate::pages::referrals::CaseReferralsSection;
 use crate::pages::visits::CaseVisitsSection;
@@ -51,6 +52,14 @@ pub fn CasePage() -> impl IntoView {
             window_event_listener_untyped("jiuzhu-visits-synced", move |_| visits.refetch());
         on_cleanup(move || handle.remove());
     }
+    // The facts, for those who may see them (the case's officer, supervisors).
+    let facts = Resource::new(id, |id| async move { api::case_facts(id).await.ok() });
+    // `public/facts.js` says when it has sent queued edits: show the merge.
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = window_event_listener_untyped("jiuzhu-facts-synced", move |_| facts.refetch());
+        on_cleanup(move || handle.remove());
+    }
     // The money part, loaded beside the case for the same reason.
     let money = Resource::new(id, |id| {
         let money = api::money::case_money(id);
@@ -65,11 +74,13 @@ pub fn CasePage() -> impl IntoView {
                 let referrals_now = referrals.await;
                 let visits_now = visits.await;
                 let money_now = money.await;
+                let facts_now = facts.await;
                 match case.await {
                     Ok(detail) => {
                         let case_id = detail.id;
                         view! {
                             <CaseView detail referrals=referrals_now money=money_now now on_change=move || { case.refetch(); referrals.refetch(); money.refetch(); if visits.get_untracked().flatten().is_some() { visits.refetch(); } }/>
+                            {facts_now.map(|view| view! { <CaseFactsSection view on_change=move || { facts.refetch(); case.refetch(); }/> })}
                             {visits_now.map(|v| view! { <CaseVisitsSection case_id visits=v/> })}
                         }.into_any()
                     }

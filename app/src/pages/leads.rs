@@ -354,6 +354,8 @@ struct PersonFields {
     groups: RwSignal<Vec<PriorityGroup>>,
     /// A message for one of this person's fields.
     errors: FieldErrors,
+    /// Leads and cases that may be about the same person: a warning, not a block.
+    matches: RwSignal<Vec<domain::facts::PersonMatch>>,
 }
 
 impl PersonFields {
@@ -366,6 +368,7 @@ impl PersonFields {
             phone: RwSignal::new(String::new()),
             groups: RwSignal::new(Vec::new()),
             errors: RwSignal::new(None),
+            matches: RwSignal::new(Vec::new()),
         }
     }
 }
@@ -384,8 +387,44 @@ where
         phone,
         groups,
         errors,
+        matches,
     } = person;
     let number = (index + 1).to_string();
+    // Asks whether the same person is already known (same ID number, or same
+    // name in the same village) once enough is typed; a warning, never a block.
+    let check = Action::new(
+        move |query: &(Option<String>, Option<String>, Option<i64>)| {
+            let (id, name, village) = query.clone();
+            async move {
+                // Offline or refused: no warning, the server still checks on save.
+                matches.set(
+                    api::person_matches(id, name, village)
+                        .await
+                        .unwrap_or_default(),
+                );
+            }
+        },
+    );
+    let look_up = move || {
+        let id = domain::idcard::ResidentId::parse(id_number.get_untracked().trim())
+            .ok()
+            .map(|r| r.as_str().to_string());
+        let who = name.get_untracked().trim().to_string();
+        let village = village_id
+            .get_untracked()
+            .parse::<i64>()
+            .ok()
+            .filter(|_| !who.is_empty());
+        if id.is_none() && village.is_none() {
+            matches.set(Vec::new());
+            return;
+        }
+        check.dispatch((id, village.map(|_| who), village));
+    };
+    Effect::new(move |_| {
+        village_id.track();
+        look_up();
+    });
     view! {
         <fieldset class="stack" data-person=index>
             <legend>
@@ -393,12 +432,12 @@ where
             </legend>
             <label>
                 <span>{move || i18n.t(Key::LeadsName)}</span>
-                <input name="name" required bind:value=name/>
+                <input name="name" required bind:value=name on:change=move |_| look_up()/>
                 <FieldMessage field="name" errors/>
             </label>
             <label>
                 <span>{move || i18n.t(Key::LeadsIdNumber)}</span>
-                <input name="id_number" autocapitalize="characters" maxlength="18" bind:value=id_number/>
+                <input name="id_number" autocapitalize="characters" maxlength="18" bind:value=id_number on:change=move |_| look_up()/>
                 <FieldMessage field="id_number" errors/>
             </label>
             <label>
@@ -428,6 +467,31 @@ where
                     }
                 }).collect_view()}
             </div>
+            <Show when=move || !matches.get().is_empty()>
+                <div class="duplicates" data-testid="person-matches" role="status">
+                    <p>{move || i18n.t(Key::LeadsMatches)}</p>
+                    <ul>
+                        {move || matches.get().into_iter().map(|m| {
+                            let is_case = m.kind == "case";
+                            let what = if is_case {
+                                i18n.t_with(Key::LeadsMatchCase, &[("label", &m.label)])
+                            } else {
+                                i18n.t_with(Key::LeadsMatchLead, &[("label", &m.label)])
+                            };
+                            let status = label(i18n, if is_case { "state" } else { "lead_status" }, &m.status);
+                            let by = i18n.t(if m.matched_by == "id_number" { Key::LeadsMatchById } else { Key::LeadsMatchByName });
+                            let href = format!("/cases/{}", m.id);
+                            view! {
+                                <li>
+                                    {m.person_name}" · "{m.village}" · "
+                                    {if is_case { view! { <a href=href>{what}</a> }.into_any() } else { view! { <span>{what}</span> }.into_any() }}
+                                    " · "{status}" ("{by}")"
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                </div>
+            </Show>
             {(index > 0).then(|| view! {
                 <button type="button" class="link" on:click=move |_| on_remove(key)>{move || i18n.t(Key::LeadsRemovePerson)}</button>
             })}

@@ -3,6 +3,7 @@
 mod auth;
 mod backup;
 mod cases;
+mod facts;
 mod helpers;
 mod http_basics;
 mod instances;
