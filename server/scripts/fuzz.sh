@@ -57,12 +57,13 @@ failed=0
 for user in "${ROLES[@]}"; do
     echo "fuzz: as $user, $EXAMPLES examples per operation"
     # Logging out would end the session the rest of the run uses.
-    if ! timeout 900 "$VENV/bin/st" run "$base/api/v1/openapi.json" --url "$base" \
+    # Run from the scratch directory: schemathesis keeps a cache where it runs.
+    if ! (cd "$work" && timeout 900 "$VENV/bin/st" run "$base/api/v1/openapi.json" --url "$base" \
         --checks not_a_server_error,response_schema_conformance \
         --phases "$PHASES" -n "$EXAMPLES" --seed 1 --workers 2 --generation-database none --no-color \
         --exclude-path /api/v1/auth/logout \
         --header "Cookie: ${cookies[$user]}" \
-        --report junit --report-dir "$work/report-$user" > "$work/st-$user.log" 2>&1; then
+        --report junit --report-dir "$work/report-$user" > "$work/st-$user.log" 2>&1); then
         failed=1
         echo "fuzz: FAILED as $user:"
         tail -n 80 "$work/st-$user.log"
