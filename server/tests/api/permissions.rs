@@ -127,6 +127,8 @@ struct World {
     flag_to_lead: i64,
     flag_to_dismiss: i64,
     user_spare: i64,
+    /// An open conflict between two edits of the case's facts.
+    fact_conflict: i64,
 }
 
 async fn new_lead(app: &TestApp, officer: &Client, name: &str, village: i64) -> i64 {
@@ -264,6 +266,20 @@ async fn build_world(app: &TestApp) -> World {
     let visit_file = uuid();
     ok(put_file(app, &officer, &visit, &visit_file, "photo", jpeg(1)).await).await;
 
+    let mut conflicts = Value::Null;
+    for needs in ["学费", "医疗费"] {
+        let response = officer
+            .put(app.url(&format!("/api/v1/cases/{case_new}/facts/{}", uuid())))
+            .json(&json!({ "base": {}, "changes": { "needs": needs } }))
+            .send()
+            .await
+            .unwrap();
+        conflicts = ok(response).await["conflicts"].clone();
+    }
+    let fact_conflict = conflicts[0]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("a conflict in {conflicts}"));
+
     let agency_edu = agency_id(app, &officer, "县教育局").await;
     ok(post(
         &officer,
@@ -350,6 +366,7 @@ async fn build_world(app: &TestApp) -> World {
         flag_to_lead,
         flag_to_dismiss,
         user_spare: user["id"].as_i64().unwrap(),
+        fact_conflict,
     }
 }
 
@@ -558,6 +575,22 @@ fn request_for(method: &Method, path: &str, w: &World, serial: usize) -> (String
         ("POST", "/api/v1/screening/flags/{id}/dismiss") => (
             path.replace("{id}", &w.flag_to_dismiss.to_string()),
             Body::Json(json!({ "reason": "已获赔偿" })),
+        ),
+        ("GET", "/api/v1/cases/{id}/facts") => {
+            (path.replace("{id}", &w.case_new.to_string()), Body::None)
+        }
+        ("PUT", "/api/v1/cases/{id}/facts/{edit_id}") => (
+            path.replace("{id}", &w.case_new.to_string())
+                .replace("{edit_id}", &uuid()),
+            Body::Json(json!({ "base": {}, "changes": { "hardship": format!("困难{serial}") } })),
+        ),
+        ("POST", "/api/v1/fact-conflicts/{id}/resolve") => (
+            path.replace("{id}", &w.fact_conflict.to_string()),
+            Body::Json(json!({ "choice": "mine" })),
+        ),
+        ("GET", "/api/v1/people/matches") => (
+            format!("{path}?name={}&village_id={}", crate::helpers::urlencode("林一"), w.village),
+            Body::None,
         ),
         _ => panic!("permissions.rs has no request for {method} {path}: add one, and a row to permissions.md"),
     };
