@@ -8,6 +8,7 @@ pub mod extract;
 pub mod metrics;
 pub mod money;
 pub mod offline;
+pub mod privacy;
 pub mod reference;
 pub mod referrals;
 pub mod screening;
@@ -69,6 +70,7 @@ const MAX_JSON_BODY: usize = 64 * 1024;
         (name = "referrals", description = "Consents and referrals to partner agencies (1+N)"),
         (name = "visits", description = "Field visits, their photos and signatures, follow-ups after payment"),
         (name = "money", description = "Aid money: plans, supervision, payments, spending and its confirmation"),
+        (name = "privacy", description = "Need to know: break-the-glass, full disclosures, prints, who read a child's file"),
         (name = "health", description = "Probes"),
     )
 )]
@@ -162,6 +164,11 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(money::query_spending))
         .routes(routes!(money::answer_query))
         .routes(routes!(money::list_supervised))
+        .routes(routes!(privacy::break_glass))
+        .routes(routes!(privacy::request_disclosure))
+        .routes(routes!(privacy::print_case))
+        .routes(routes!(privacy::list_grants))
+        .routes(routes!(privacy::case_reads))
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .split_for_parts()
@@ -210,7 +217,8 @@ pub fn router(state: AppState) -> Router {
             routes,
             {
                 let backend = backend.clone();
-                move || leptos::prelude::provide_context(backend.as_context())
+                let trusted = state.config.trusted_proxies.clone();
+                move || backend.provide_for_request(&trusted)
             },
             {
                 let options = leptos_options.clone();
@@ -234,7 +242,10 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(
-            move || leptos::prelude::provide_context(backend.as_context()),
+            {
+                let trusted = state.config.trusted_proxies.clone();
+                move || backend.provide_for_request(&trusted)
+            },
             app::shell,
         ))
         .with_state(state.clone());

@@ -11,6 +11,7 @@ pub mod bulk;
 pub mod cases;
 pub mod money;
 pub mod places;
+pub mod privacy;
 pub mod referrals;
 pub mod screening;
 pub mod sessions;

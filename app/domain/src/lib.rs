@@ -12,6 +12,7 @@ pub mod date;
 pub mod idcard;
 pub mod money;
 pub mod payment;
+pub mod privacy;
 pub mod referral;
 pub mod role;
 pub mod screening;

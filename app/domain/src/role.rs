@@ -67,6 +67,7 @@ impl Role {
             HandleReferrals => self == Role::Partner,
             ReadVisits => matches!(self, Role::Officer | Role::Supervisor),
             RecordVisits => self == Role::Officer,
+            ReadAccessLog => self == Role::Supervisor,
         }
     }
 }
@@ -118,6 +119,8 @@ pub enum Permission {
     ReadVisits,
     /// Record visits (with photos and signature) on one's own cases.
     RecordVisits,
+    /// See break-the-glass grants and who read a protected (child's) case.
+    ReadAccessLog,
 }
 
 #[cfg(test)]
@@ -170,6 +173,15 @@ mod tests {
             assert!(!role.can(Permission::ReadVisits));
             assert!(!role.can(Permission::RecordVisits));
         }
+    }
+
+    #[test]
+    fn only_supervisors_see_who_read_a_childs_file() {
+        let readers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.can(Permission::ReadAccessLog))
+            .collect();
+        assert_eq!(readers, vec![Role::Supervisor]);
     }
 
     #[test]

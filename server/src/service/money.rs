@@ -424,7 +424,12 @@ pub async fn upload_document(
 
 /// A document's type and bytes. A village committee gets receipts of its own
 /// children only: scans of the agreement carry the guardian's ID number.
-pub async fn get_document(db: &Db, actor: &Actor, id: i64) -> ServiceResult<(String, Vec<u8>)> {
+pub async fn get_document(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    client: &super::privacy::Client,
+) -> ServiceResult<(String, Vec<u8>)> {
     require(actor, MoneyAction::Read)?;
     let doc = store::find_document(db, id)
         .await?
@@ -441,6 +446,16 @@ pub async fn get_document(db: &Db, actor: &Actor, id: i64) -> ServiceResult<(Str
     let content = store::document_content(db, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
+    // Logged before it is given out: a child's supervision papers and receipts.
+    super::privacy::record_file_read(
+        db,
+        actor,
+        doc.case_id,
+        domain::privacy::ReadKind::Document,
+        &id.to_string(),
+        client,
+    )
+    .await?;
     Ok((doc.content_type, content))
 }
 
@@ -1390,15 +1405,17 @@ pub async fn list_supervised(db: &Db, actor: &Actor) -> ServiceResult<Vec<Superv
         let next = installments.iter().find(|i| i.payment.is_none());
         children.push(SupervisedChild {
             case_id: row.case_id,
+            // A list: names masked for everyone (README "Privacy"); the
+            // child's money page has them in full.
             child: NamedRef {
                 id: row.child_id,
-                name: row.child_name,
+                name: domain::case::mask_name(&row.child_name),
             },
             village: NamedRef {
                 id: row.village_id,
                 name: row.village_name,
             },
-            guardian: row.guardian_name,
+            guardian: row.guardian_name.as_deref().map(domain::case::mask_name),
             ledger: Ledger {
                 approved_fen: row.approved_fen,
                 paid_fen: row.paid_fen,

@@ -8,6 +8,7 @@ mod http_basics;
 mod money;
 mod monitoring;
 mod pages;
+mod privacy;
 mod referrals;
 mod screening;
 mod users;
