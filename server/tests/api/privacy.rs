@@ -158,7 +158,9 @@ async fn every_list_that_names_people_masks_them_for_everyone() {
         app.load_demo().await;
         let officer = app.client_for("wang.fang").await;
         let (_, referral_id) = referred_child(&app, &officer).await;
+        crate::screening::upload_ok(&app, &officer, "screening.csv", crate::screening::sample_csv().into_bytes()).await;
 
+        let mut flags_checked = 0;
         for user in ["wang.fang", "chen.ming", "zhang.jian", "li.hong"] {
             let client = app.client_for(user).await;
             // Cases, and a search by a full name.
@@ -191,6 +193,16 @@ async fn every_list_that_names_people_masks_them_for_everyone() {
                 assert!(is_masked_name(r["person_name"].as_str().unwrap()), "{r}");
                 assert!(r["phone"].as_str().is_none_or(|p| p.contains("****")), "{r}");
             }
+            // Screening flags (a child, adults), for those who screen.
+            let response = get(&client, app.url("/api/v1/screening/flags")).await;
+            if response.status() == StatusCode::OK {
+                flags_checked += 1;
+                let flags = json_body(response).await;
+                assert!(!flags.as_array().unwrap().is_empty(), "{user}");
+                for flag in flags.as_array().unwrap() {
+                    assert_masked_person(flag);
+                }
+            }
             // Supervised children.
             let children = get_json(&client, app.url("/api/v1/money/supervised")).await;
             // chen.ming has no supervised child of his own.
@@ -200,6 +212,8 @@ async fn every_list_that_names_people_masks_them_for_everyone() {
                 assert!(child["guardian"].as_str().is_none_or(is_masked_name), "{child}");
             }
         }
+
+        assert!(flags_checked > 0, "some user reads the screening flags");
 
         // The partner agency's list is masked too; the referral's own page
         // gives the agency the phone it needs to call.
@@ -680,4 +694,59 @@ async fn the_openapi_document_lists_the_privacy_routes() {
     ] {
         assert!(doc["paths"][path].is_object(), "{path}");
     }
+}
+
+async fn page(app: &TestApp, client: &Client, path: &str) -> String {
+    let response = client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_pages_render_on_the_server_and_their_reads_are_logged_with_the_visitors_address() {
+    let config = AppConfig {
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..AppConfig::default()
+    };
+    let app = spawn_app_with(Backend::Sqlite, config).await;
+    app.load_demo().await;
+    let supervisor = app.client_for("zhang.jian").await;
+    let own = app.client_for("wang.fang").await;
+    let other = app.client_for("chen.ming").await;
+    let child = case_id(&app, &supervisor, CHILD).await;
+
+    // The case page, rendered on the server for a visitor behind the proxy:
+    // the in-process API call logs the visitor's address, not the server's.
+    let response = own
+        .get(app.url(&format!("/cases/{child}")))
+        .header("x-forwarded-for", "198.51.100.7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains(CHILD), "the team sees the name");
+    assert!(html.contains("data-testid=\"print-link\""));
+    let log = get_json(&supervisor, app.url(&format!("/api/v1/cases/{child}/reads"))).await;
+    assert_eq!(log[0]["what"], "case_page");
+    assert_eq!(log[0]["client_addr"], "198.51.100.7");
+
+    // Another officer gets the break-the-glass form, not the case.
+    let html = page(&app, &other, &format!("/cases/{child}")).await;
+    assert!(html.contains("data-testid=\"break-glass\""), "{html}");
+    assert!(!html.contains(CHILD));
+
+    // The print page is redacted, and offers the team the full version.
+    let html = page(&app, &own, &format!("/cases/{child}/print")).await;
+    assert!(html.contains("data-full=\"false\""));
+    assert!(html.contains("李*雨") && !html.contains(CHILD));
+    assert!(html.contains("data-testid=\"full-print\""));
+
+    // Supervisors' pages: the grants, and who read the case.
+    post(&other, app.url(&format!("/api/v1/cases/{child}/access")), json!({ "reason": REASON })).await;
+    let html = page(&app, &supervisor, "/access").await;
+    assert!(html.contains(REASON) && html.contains("陈明"), "{html}");
+    let html = page(&app, &supervisor, &format!("/cases/{child}/reads")).await;
+    assert!(html.contains("198.51.100.7") && html.contains("王芳"));
+    app.shutdown().await;
 }

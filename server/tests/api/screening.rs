@@ -36,7 +36,7 @@ fn id_aged(years: i32, serial: u32) -> String {
 }
 
 /// Seven data rows (lines 2–8): three flagged, one plain, three malformed.
-fn sample_csv() -> String {
+pub(crate) fn sample_csv() -> String {
     let minor = id_aged(10, 1);
     let adult = id_aged(40, 2);
     let adult2 = id_aged(50, 3);
@@ -64,7 +64,7 @@ async fn upload(app: &TestApp, client: &Client, name: &str, bytes: Vec<u8>) -> R
         .unwrap()
 }
 
-async fn upload_ok(app: &TestApp, client: &Client, name: &str, bytes: Vec<u8>) -> Value {
+pub(crate) async fn upload_ok(app: &TestApp, client: &Client, name: &str, bytes: Vec<u8>) -> Value {
     let response = upload(app, client, name, bytes).await;
     let status = response.status();
     let body = json_body(response).await;
