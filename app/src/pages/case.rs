@@ -2,7 +2,7 @@
 
 use domain::api::money::MoneyView;
 use domain::api::{
-    Agency, CaseDetail, Me, CaseReferrals, DeclineGreenChannel, PersonView, TransitionRequest,
+    Agency, CaseDetail, CaseReferrals, DeclineGreenChannel, Me, PersonView, TransitionRequest,
 };
 use domain::case::CaseAction;
 use domain::date::format_china_datetime;

@@ -180,7 +180,10 @@ mod tests {
     #[test]
     fn forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() {
         let h = headers("203.0.113.9");
-        assert_eq!(client_ip(Some(ip("10.0.0.5")), &h, &[]), Some(ip("10.0.0.5")));
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.5")), &h, &[]),
+            Some(ip("10.0.0.5"))
+        );
         assert_eq!(
             client_ip(Some(ip("10.0.0.5")), &h, &[ip("127.0.0.1")]),
             Some(ip("10.0.0.5"))

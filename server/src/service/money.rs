@@ -86,6 +86,15 @@ fn visible(actor: &Actor, case: &CaseRow, plan: Option<&PlanRow>) -> bool {
     }
 }
 
+/// A child's money and papers are need to know like the case page: another
+/// officer needs a break-the-glass grant (README "Privacy").
+async fn outside_team_needs_grant(db: &Db, actor: &Actor, case: &CaseRow) -> ServiceResult<()> {
+    if actor.role == Role::Officer && actor.user_id != case.officer_id {
+        super::privacy::case_access(db, actor, case).await?;
+    }
+    Ok(())
+}
+
 /// For changes only the case's own officer makes; other officers are told no.
 fn own_officer(actor: &Actor, case: &CaseRow) -> ServiceResult<()> {
     if actor.role == Role::Officer && actor.user_id != case.officer_id {
@@ -443,6 +452,7 @@ pub async fn get_document(
     {
         return Err(ServiceError::NotFound);
     }
+    outside_team_needs_grant(db, actor, &case).await?;
     let content = store::document_content(db, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
@@ -1042,6 +1052,7 @@ pub async fn money_view(db: &Db, actor: &Actor, case_id: i64) -> ServiceResult<M
     if !visible(actor, &case, plan.as_ref()) {
         return Err(ServiceError::NotFound);
     }
+    outside_team_needs_grant(db, actor, &case).await?;
     let committee = actor.role == Role::VillageCommittee;
     let own = actor.role == Role::Officer && actor.user_id == case.officer_id;
     let decided_at = store::decided_at(db, case_id).await?;

@@ -377,7 +377,16 @@ pub async fn authorize_full_disclosure(
             }
         }
     }
-    grant(db, actor, case_id, what, &purpose, config.disclosure, client).await
+    grant(
+        db,
+        actor,
+        case_id,
+        what,
+        &purpose,
+        config.disclosure,
+        client,
+    )
+    .await
 }
 
 /// Checks a disclosure grant at the moment of use: the caller's own, of this

@@ -265,7 +265,10 @@ pub async fn case_referrals(db: &Db, actor: &Actor, case_id: i64) -> ServiceResu
     let mut people = Vec::new();
     for id in std::iter::once(case.applicant_id).chain(case.agent_id) {
         if let Some(p) = case_store::find_person(db, id).await? {
-            people.push(NamedRef { id, name: name(p.name) });
+            people.push(NamedRef {
+                id,
+                name: name(p.name),
+            });
         }
     }
     let consents = store::list_consents(db, case_id)

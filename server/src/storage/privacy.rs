@@ -29,7 +29,8 @@ pub struct GrantRow {
     pub client_addr: Option<String>,
 }
 
-const GRANT_SELECT: &str = "SELECT g.id, g.case_id, c.number AS case_number, g.user_id, u.display_name AS user_name, \
+const GRANT_SELECT: &str =
+    "SELECT g.id, g.case_id, c.number AS case_number, g.user_id, u.display_name AS user_name, \
      g.kind, g.reason, g.granted_at, g.expires_at, g.client_addr \
      FROM access_grants g JOIN users u ON u.id = g.user_id LEFT JOIN cases c ON c.id = g.case_id";
 
@@ -136,7 +137,8 @@ pub async fn case_is_protected(db: &Db, case_id: i64) -> StorageResult<bool> {
     let sql = "SELECT COUNT(*) FROM cases c JOIN person_groups g \
                ON g.person_id = c.applicant_id OR g.person_id = c.agent_id \
                WHERE c.id = $1 AND g.priority_group = 'minor'";
-    let n = on_db!(db, pool => sqlx::query_scalar::<_, i64>(sql).bind(case_id).fetch_one(pool).await)?;
+    let n =
+        on_db!(db, pool => sqlx::query_scalar::<_, i64>(sql).bind(case_id).fetch_one(pool).await)?;
     Ok(n > 0)
 }
 
@@ -144,7 +146,8 @@ pub async fn case_is_protected(db: &Db, case_id: i64) -> StorageResult<bool> {
 
 /// Closed or withdrawn cases, not yet archived, whose final state began before `before`.
 pub async fn cases_to_archive(db: &Db, before: i64) -> StorageResult<Vec<i64>> {
-    let sql = "SELECT id FROM cases WHERE state IN ('closed', 'withdrawn') AND archived_at IS NULL \
+    let sql =
+        "SELECT id FROM cases WHERE state IN ('closed', 'withdrawn') AND archived_at IS NULL \
                AND state_since < $1 ORDER BY id";
     on_db!(db, pool => sqlx::query_scalar::<_, i64>(sql).bind(before).fetch_all(pool).await)
 }

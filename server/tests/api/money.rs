@@ -607,7 +607,10 @@ async fn the_money_pages_render_on_the_server_within_the_village() {
             .text()
             .await
             .unwrap();
-        assert!(html.contains("李*雨"), "the demo's supervised child, masked in the list");
+        assert!(
+            html.contains("李*雨"),
+            "the demo's supervised child, masked in the list"
+        );
         assert!(
             html.contains("2 条待确认"),
             "two records wait for the committee"

@@ -158,7 +158,13 @@ async fn every_list_that_names_people_masks_them_for_everyone() {
         app.load_demo().await;
         let officer = app.client_for("wang.fang").await;
         let (_, referral_id) = referred_child(&app, &officer).await;
-        crate::screening::upload_ok(&app, &officer, "screening.csv", crate::screening::sample_csv().into_bytes()).await;
+        crate::screening::upload_ok(
+            &app,
+            &officer,
+            "screening.csv",
+            crate::screening::sample_csv().into_bytes(),
+        )
+        .await;
 
         let mut flags_checked = 0;
         for user in ["wang.fang", "chen.ming", "zhang.jian", "li.hong"] {
@@ -172,7 +178,10 @@ async fn every_list_that_names_people_masks_them_for_everyone() {
                 let items = page["items"].as_array().unwrap();
                 assert!(!items.is_empty(), "{user} {url}");
                 for item in items {
-                    assert!(is_masked_name(item["applicant_name"].as_str().unwrap()), "{user}: {item}");
+                    assert!(
+                        is_masked_name(item["applicant_name"].as_str().unwrap()),
+                        "{user}: {item}"
+                    );
                 }
             }
             // Leads, with their people.
@@ -185,13 +194,19 @@ async fn every_list_that_names_people_masks_them_for_everyone() {
             // Follow-ups due.
             let due = get_json(&client, app.url("/api/v1/follow-ups")).await;
             for item in due.as_array().unwrap() {
-                assert!(is_masked_name(item["applicant_name"].as_str().unwrap()), "{item}");
+                assert!(
+                    is_masked_name(item["applicant_name"].as_str().unwrap()),
+                    "{item}"
+                );
             }
             // Referrals.
             let referrals = get_json(&client, app.url("/api/v1/referrals")).await;
             for r in referrals.as_array().unwrap() {
                 assert!(is_masked_name(r["person_name"].as_str().unwrap()), "{r}");
-                assert!(r["phone"].as_str().is_none_or(|p| p.contains("****")), "{r}");
+                assert!(
+                    r["phone"].as_str().is_none_or(|p| p.contains("****")),
+                    "{r}"
+                );
             }
             // Screening flags (a child, adults), for those who screen.
             let response = get(&client, app.url("/api/v1/screening/flags")).await;
@@ -206,10 +221,20 @@ async fn every_list_that_names_people_masks_them_for_everyone() {
             // Supervised children.
             let children = get_json(&client, app.url("/api/v1/money/supervised")).await;
             // chen.ming has no supervised child of his own.
-            assert_eq!(children.as_array().unwrap().is_empty(), user == "chen.ming", "{user}: {children}");
+            assert_eq!(
+                children.as_array().unwrap().is_empty(),
+                user == "chen.ming",
+                "{user}: {children}"
+            );
             for child in children.as_array().unwrap() {
-                assert!(is_masked_name(child["child"]["name"].as_str().unwrap()), "{child}");
-                assert!(child["guardian"].as_str().is_none_or(is_masked_name), "{child}");
+                assert!(
+                    is_masked_name(child["child"]["name"].as_str().unwrap()),
+                    "{child}"
+                );
+                assert!(
+                    child["guardian"].as_str().is_none_or(is_masked_name),
+                    "{child}"
+                );
             }
         }
 
@@ -222,7 +247,11 @@ async fn every_list_that_names_people_masks_them_for_everyone() {
         let listed = &list.as_array().unwrap()[0];
         assert_eq!(listed["person_name"], "周*文");
         assert_eq!(listed["phone"], "139****5678");
-        let one = get_json(&partner, app.url(&format!("/api/v1/referrals/{referral_id}"))).await;
+        let one = get_json(
+            &partner,
+            app.url(&format!("/api/v1/referrals/{referral_id}")),
+        )
+        .await;
         assert_eq!(one["phone"], "13912345678");
 
         // The village committee's supervised children.
@@ -249,7 +278,11 @@ async fn full_details_on_the_case_page_only_for_the_assigned_officer_and_supervi
             ("wang.fang", child, Ok(true)),
             ("zhang.jian", child, Ok(true)),
             ("li.hong", child, Ok(true)),
-            ("chen.ming", child, Err((StatusCode::FORBIDDEN, "protected_case"))),
+            (
+                "chen.ming",
+                child,
+                Err((StatusCode::FORBIDDEN, "protected_case")),
+            ),
             ("vc.xiaodian", child, forbidden),
             ("edu.bureau", child, forbidden),
             ("admin", child, forbidden),
@@ -270,7 +303,9 @@ async fn full_details_on_the_case_page_only_for_the_assigned_officer_and_supervi
                     assert_eq!(case["protected"], id == child);
                     if full {
                         assert_full_person(&case["applicant"]);
-                        assert!(case["applicant"]["phone"].as_str().is_none_or(|p| !p.contains('*')));
+                        assert!(case["applicant"]["phone"]
+                            .as_str()
+                            .is_none_or(|p| !p.contains('*')));
                     } else {
                         assert_masked_person(&case["applicant"]);
                     }
@@ -297,7 +332,33 @@ async fn break_the_glass_opens_a_childs_case_with_a_reason_until_it_expires() {
         let case_url = app.url(&format!("/api/v1/cases/{child}"));
         let access_url = app.url(&format!("/api/v1/cases/{child}/access"));
 
-        assert_error(get(&other, case_url.clone()).await, StatusCode::FORBIDDEN, "protected_case").await;
+        assert_error(
+            get(&other, case_url.clone()).await,
+            StatusCode::FORBIDDEN,
+            "protected_case",
+        )
+        .await;
+        // The child's money and papers, too.
+        let document = scalar(
+            &app.db,
+            "SELECT MIN(id) FROM money_documents WHERE case_id = $1",
+            child,
+        )
+        .await;
+        let money_url = app.url(&format!("/api/v1/cases/{child}/money"));
+        let document_url = app.url(&format!("/api/v1/money/documents/{document}"));
+        assert_error(
+            get(&other, money_url.clone()).await,
+            StatusCode::FORBIDDEN,
+            "protected_case",
+        )
+        .await;
+        assert_error(
+            get(&other, document_url.clone()).await,
+            StatusCode::FORBIDDEN,
+            "protected_case",
+        )
+        .await;
         let body = assert_error(
             post(&other, access_url.clone(), json!({ "reason": "  看看  " })).await,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -312,7 +373,12 @@ async fn break_the_glass_opens_a_childs_case_with_a_reason_until_it_expires() {
         )
         .await;
         assert_error(
-            post(&other, app.url(&format!("/api/v1/cases/{adult}/access")), json!({ "reason": REASON })).await,
+            post(
+                &other,
+                app.url(&format!("/api/v1/cases/{adult}/access")),
+                json!({ "reason": REASON }),
+            )
+            .await,
             StatusCode::CONFLICT,
             "not_protected",
         )
@@ -324,7 +390,15 @@ async fn break_the_glass_opens_a_childs_case_with_a_reason_until_it_expires() {
             "forbidden",
         )
         .await;
-        assert_eq!(scalar(&app.db, "SELECT COUNT(*) FROM access_grants WHERE case_id = $1", child).await, 0);
+        assert_eq!(
+            scalar(
+                &app.db,
+                "SELECT COUNT(*) FROM access_grants WHERE case_id = $1",
+                child
+            )
+            .await,
+            0
+        );
 
         let response = post(&other, access_url.clone(), json!({ "reason": REASON })).await;
         assert_eq!(response.status(), StatusCode::CREATED);
@@ -332,7 +406,8 @@ async fn break_the_glass_opens_a_childs_case_with_a_reason_until_it_expires() {
         assert_eq!(grant["kind"], "case_access");
         assert_eq!(grant["reason"], REASON);
         assert_eq!(grant["active"], true);
-        let lifetime = grant["expires_at"].as_i64().unwrap() - grant["granted_at"].as_i64().unwrap();
+        let lifetime =
+            grant["expires_at"].as_i64().unwrap() - grant["granted_at"].as_i64().unwrap();
         assert_eq!(lifetime, 3 * 3600 * 1000, "three hours by default");
 
         let case = get_json(&other, case_url.clone()).await;
@@ -342,7 +417,14 @@ async fn break_the_glass_opens_a_childs_case_with_a_reason_until_it_expires() {
             child_id_number(&app, &supervisor, child).await
         );
         assert_eq!(case["access_expires_at"], grant["expires_at"]);
-        assert_eq!(case["can_print_full"], false, "a grant is not a place in the team");
+        assert_eq!(
+            case["can_print_full"], false,
+            "a grant is not a place in the team"
+        );
+        assert_eq!(
+            get(&other, money_url.clone()).await.status(),
+            StatusCode::OK
+        );
 
         // The reason is audited with the grant.
         let audit = get_json(&supervisor, app.url(&format!("/api/v1/audit/case/{child}"))).await;
@@ -360,17 +442,34 @@ async fn break_the_glass_opens_a_childs_case_with_a_reason_until_it_expires() {
         assert_eq!(grants[0]["id"], grant["id"]);
         assert_eq!(grants[0]["user"]["name"], "陈明");
         assert_eq!(grants[0]["case_id"], child);
-        assert_error(get(&other, app.url("/api/v1/access-grants")).await, StatusCode::FORBIDDEN, "forbidden").await;
+        assert_error(
+            get(&other, app.url("/api/v1/access-grants")).await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        )
+        .await;
 
         // Once expired, the case is closed to them again, and the list says so.
         exec(
             &app.db,
-            &format!("UPDATE access_grants SET expires_at = {} WHERE id = $1", now_ms() - 1),
+            &format!(
+                "UPDATE access_grants SET expires_at = {} WHERE id = $1",
+                now_ms() - 1
+            ),
             grant["id"].as_i64().unwrap(),
         )
         .await;
-        assert_error(get(&other, case_url.clone()).await, StatusCode::FORBIDDEN, "protected_case").await;
-        let grants = get_json(&supervisor, app.url("/api/v1/access-grants?kind=case_access")).await;
+        assert_error(
+            get(&other, case_url.clone()).await,
+            StatusCode::FORBIDDEN,
+            "protected_case",
+        )
+        .await;
+        let grants = get_json(
+            &supervisor,
+            app.url("/api/v1/access-grants?kind=case_access"),
+        )
+        .await;
         assert_eq!(grants[0]["id"], grant["id"]);
         assert_eq!(grants[0]["active"], false, "expired grants stay listed");
         app
@@ -395,7 +494,12 @@ async fn a_grant_lasts_as_long_as_configured() {
         let other = app.client_for("chen.ming").await;
         let child = case_id(&app, &supervisor, CHILD).await;
         let grant = json_body(
-            post(&other, app.url(&format!("/api/v1/cases/{child}/access")), json!({ "reason": REASON })).await,
+            post(
+                &other,
+                app.url(&format!("/api/v1/cases/{child}/access")),
+                json!({ "reason": REASON }),
+            )
+            .await,
         )
         .await;
         assert_eq!(
@@ -405,7 +509,12 @@ async fn a_grant_lasts_as_long_as_configured() {
         let url = app.url(&format!("/api/v1/cases/{child}"));
         assert_eq!(get(&other, url.clone()).await.status(), StatusCode::OK);
         tokio::time::sleep(Duration::from_millis(1700)).await;
-        assert_error(get(&other, url).await, StatusCode::FORBIDDEN, "protected_case").await;
+        assert_error(
+            get(&other, url).await,
+            StatusCode::FORBIDDEN,
+            "protected_case",
+        )
+        .await;
         app.shutdown().await;
     }
 }
@@ -425,11 +534,15 @@ async fn every_read_of_a_childs_file_is_logged_and_supervisors_see_who_looked() 
         let visit_id = uuid();
         let photo_id = uuid();
         assert_eq!(
-            put_visit(&app, &own, child, &visit_id, &visit_body("home_visit")).await.status(),
+            put_visit(&app, &own, child, &visit_id, &visit_body("home_visit"))
+                .await
+                .status(),
             StatusCode::CREATED
         );
         assert_eq!(
-            put_file(&app, &own, &visit_id, &photo_id, "photo", jpeg(3)).await.status(),
+            put_file(&app, &own, &visit_id, &photo_id, "photo", jpeg(3))
+                .await
+                .status(),
             StatusCode::CREATED
         );
         let document = scalar(
@@ -439,7 +552,14 @@ async fn every_read_of_a_childs_file_is_logged_and_supervisors_see_who_looked() 
         )
         .await;
         // Writing is not reading: nothing logged yet.
-        assert_eq!(get_json(&supervisor, reads(&app)).await.as_array().unwrap().len(), 0);
+        assert_eq!(
+            get_json(&supervisor, reads(&app))
+                .await
+                .as_array()
+                .unwrap()
+                .len(),
+            0
+        );
 
         // The case page, the photo (with a spoofed forwarding header), the document, the print.
         get_json(&own, app.url(&format!("/api/v1/cases/{child}"))).await;
@@ -450,20 +570,42 @@ async fn every_read_of_a_childs_file_is_logged_and_supervisors_see_who_looked() 
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
-        let response = get(&own, app.url(&format!("/api/v1/money/documents/{document}"))).await;
+        let response = get(
+            &own,
+            app.url(&format!("/api/v1/money/documents/{document}")),
+        )
+        .await;
         assert_eq!(response.status(), StatusCode::OK);
         get_json(&own, app.url(&format!("/api/v1/cases/{child}/print"))).await;
         // Break-the-glass read by another officer.
         let grant = json_body(
-            post(&other, app.url(&format!("/api/v1/cases/{child}/access")), json!({ "reason": REASON })).await,
+            post(
+                &other,
+                app.url(&format!("/api/v1/cases/{child}/access")),
+                json!({ "reason": REASON }),
+            )
+            .await,
         )
         .await;
         get_json(&other, app.url(&format!("/api/v1/cases/{child}"))).await;
         // A refused read leaves no read behind; an adult's case is not logged.
         let partner = app.client_for("edu.bureau").await;
-        assert_eq!(get(&partner, app.url(&format!("/api/v1/cases/{child}"))).await.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            get(&partner, app.url(&format!("/api/v1/cases/{child}")))
+                .await
+                .status(),
+            StatusCode::FORBIDDEN
+        );
         get_json(&own, app.url(&format!("/api/v1/cases/{adult}"))).await;
-        assert_eq!(scalar(&app.db, "SELECT COUNT(*) FROM read_log WHERE case_id = $1", adult).await, 0);
+        assert_eq!(
+            scalar(
+                &app.db,
+                "SELECT COUNT(*) FROM read_log WHERE case_id = $1",
+                adult
+            )
+            .await,
+            0
+        );
 
         let log = get_json(&supervisor, reads(&app)).await;
         let log = log.as_array().unwrap();
@@ -500,7 +642,12 @@ async fn every_read_of_a_childs_file_is_logged_and_supervisors_see_who_looked() 
         }
 
         // Only supervisors read the log.
-        assert_error(get(&own, reads(&app)).await, StatusCode::FORBIDDEN, "forbidden").await;
+        assert_error(
+            get(&own, reads(&app)).await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        )
+        .await;
         app
     })
     .await;
@@ -525,7 +672,11 @@ async fn behind_a_trusted_proxy_the_forwarded_client_address_is_logged() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let log = get_json(&supervisor, app.url(&format!("/api/v1/cases/{child}/reads"))).await;
+    let log = get_json(
+        &supervisor,
+        app.url(&format!("/api/v1/cases/{child}/reads")),
+    )
+    .await;
     assert_eq!(log[0]["client_addr"], "198.51.100.7");
     app.shutdown().await;
 }
@@ -555,13 +706,20 @@ async fn prints_are_redacted_unless_the_team_states_a_purpose_and_the_full_print
         assert_eq!(print["case"]["summary"], "");
         assert_eq!(print["case"]["proposal_reasoning"], Value::Null);
         assert_eq!(print["case"]["criminal_case_ref"], Value::Null);
-        assert!(print["case"]["timeline"].as_array().unwrap().iter().all(|e| e["comment"].is_null()));
+        assert!(print["case"]["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["comment"].is_null()));
         // What statistics and a meeting need stays.
         assert_eq!(print["case"]["approved_amount_fen"], 3_000_000);
         assert_eq!(print["case"]["village"]["name"], "小甸村");
         assert_eq!(print["printed_by"]["name"], "王芳");
         let text = print.to_string();
-        assert!(!text.contains(CHILD) && !text.contains(&id_number), "{text}");
+        assert!(
+            !text.contains(CHILD) && !text.contains(&id_number),
+            "{text}"
+        );
 
         // The full version needs a stated purpose ...
         assert_error(
@@ -571,29 +729,53 @@ async fn prints_are_redacted_unless_the_team_states_a_purpose_and_the_full_print
         )
         .await;
         assert_error(
-            get(&own, app.url(&format!("/api/v1/cases/{child}/print?disclosure=999"))).await,
+            get(
+                &own,
+                app.url(&format!("/api/v1/cases/{child}/print?disclosure=999")),
+            )
+            .await,
             StatusCode::FORBIDDEN,
             "disclosure_not_valid",
         )
         .await;
         // ... and the right role: not another officer, even with a grant to read it.
-        post(&other, app.url(&format!("/api/v1/cases/{child}/access")), json!({ "reason": REASON })).await;
+        post(
+            &other,
+            app.url(&format!("/api/v1/cases/{child}/access")),
+            json!({ "reason": REASON }),
+        )
+        .await;
         assert_error(
-            post(&other, disclose_url.clone(), json!({ "purpose": "提交审委会讨论，需要完整信息" })).await,
+            post(
+                &other,
+                disclose_url.clone(),
+                json!({ "purpose": "提交审委会讨论，需要完整信息" }),
+            )
+            .await,
             StatusCode::FORBIDDEN,
             "forbidden",
         )
         .await;
 
         let purpose = "报送县民政局办理低保，需完整身份信息";
-        let response = post(&own, disclose_url.clone(), json!({ "purpose": purpose, "what": "print" })).await;
+        let response = post(
+            &own,
+            disclose_url.clone(),
+            json!({ "purpose": purpose, "what": "print" }),
+        )
+        .await;
         assert_eq!(response.status(), StatusCode::CREATED);
         let grant = json_body(response).await;
         assert_eq!(grant["kind"], "print");
         let grant_id = grant["id"].as_i64().unwrap();
-        let full_url = app.url(&format!("/api/v1/cases/{child}/print?disclosure={grant_id}"));
+        let full_url = app.url(&format!(
+            "/api/v1/cases/{child}/print?disclosure={grant_id}"
+        ));
         // Another user cannot ride on it.
-        assert_eq!(get(&other, full_url.clone()).await.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            get(&other, full_url.clone()).await.status(),
+            StatusCode::FORBIDDEN
+        );
 
         let print = get_json(&own, full_url.clone()).await;
         assert_eq!(print["full"], true);
@@ -612,7 +794,11 @@ async fn prints_are_redacted_unless_the_team_states_a_purpose_and_the_full_print
             .expect("audit entry of the disclosure");
         assert_eq!(entry["after"]["reason"], purpose);
         assert_eq!(entry["after"]["kind"], "print");
-        let log = get_json(&supervisor, app.url(&format!("/api/v1/cases/{child}/reads"))).await;
+        let log = get_json(
+            &supervisor,
+            app.url(&format!("/api/v1/cases/{child}/reads")),
+        )
+        .await;
         assert_eq!(log[0]["what"], "print");
         assert_eq!(log[0]["full_details"], true);
         assert_eq!(log[0]["grant_id"], grant_id);
@@ -620,11 +806,19 @@ async fn prints_are_redacted_unless_the_team_states_a_purpose_and_the_full_print
         // The grant is short-lived.
         exec(
             &app.db,
-            &format!("UPDATE access_grants SET expires_at = {} WHERE id = $1", now_ms() - 1),
+            &format!(
+                "UPDATE access_grants SET expires_at = {} WHERE id = $1",
+                now_ms() - 1
+            ),
             grant_id,
         )
         .await;
-        assert_error(get(&own, full_url).await, StatusCode::FORBIDDEN, "disclosure_not_valid").await;
+        assert_error(
+            get(&own, full_url).await,
+            StatusCode::FORBIDDEN,
+            "disclosure_not_valid",
+        )
+        .await;
         app
     })
     .await;
@@ -641,21 +835,32 @@ async fn archiving_removes_personal_details_of_old_closed_cases_and_keeps_the_fi
         let total_before = get_json(&supervisor, app.url("/api/v1/cases")).await["total"].clone();
 
         // Nothing is old enough yet.
-        let none = server::service::privacy::archive_closed_cases(&app.db, 10, false).await.unwrap();
+        let none = server::service::privacy::archive_closed_cases(&app.db, 10, false)
+            .await
+            .unwrap();
         assert_eq!(none.archived, 0);
 
         // Closed eleven years ago.
         exec(
             &app.db,
-            &format!("UPDATE cases SET state_since = {} WHERE id = $1", now_ms() - 11 * 366 * 86_400_000),
+            &format!(
+                "UPDATE cases SET state_since = {} WHERE id = $1",
+                now_ms() - 11 * 366 * 86_400_000
+            ),
             closed,
         )
         .await;
-        let dry = server::service::privacy::archive_closed_cases(&app.db, 10, true).await.unwrap();
+        let dry = server::service::privacy::archive_closed_cases(&app.db, 10, true)
+            .await
+            .unwrap();
         assert_eq!((dry.due, dry.archived), (1, 0));
-        let done = server::service::privacy::archive_closed_cases(&app.db, 10, false).await.unwrap();
+        let done = server::service::privacy::archive_closed_cases(&app.db, 10, false)
+            .await
+            .unwrap();
         assert_eq!((done.due, done.archived), (1, 1));
-        let again = server::service::privacy::archive_closed_cases(&app.db, 10, false).await.unwrap();
+        let again = server::service::privacy::archive_closed_cases(&app.db, 10, false)
+            .await
+            .unwrap();
         assert_eq!((again.due, again.archived), (0, 0), "idempotent");
 
         let after = get_json(&supervisor, app.url(&format!("/api/v1/cases/{closed}"))).await;
@@ -665,18 +870,52 @@ async fn archiving_removes_personal_details_of_old_closed_cases_and_keeps_the_fi
         assert_eq!(after["applicant"]["phone"], Value::Null);
         assert_eq!(after["summary"], "");
         assert_eq!(after["criminal_case_ref"], Value::Null);
-        assert!(after["timeline"].as_array().unwrap().iter().all(|e| e["comment"].is_null()));
-        for kept in ["state", "channel", "village", "officer", "approved_amount_fen", "proposed_amount_fen", "accepted_at", "green_channel"] {
+        assert!(after["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["comment"].is_null()));
+        for kept in [
+            "state",
+            "channel",
+            "village",
+            "officer",
+            "approved_amount_fen",
+            "proposed_amount_fen",
+            "accepted_at",
+            "green_channel",
+        ] {
             assert_eq!(after[kept], before[kept], "{kept} kept");
         }
-        assert_eq!(after["applicant"]["priority_groups"], before["applicant"]["priority_groups"]);
-        assert_eq!(after["timeline"].as_array().unwrap().len(), before["timeline"].as_array().unwrap().len());
-        assert_eq!(get_json(&supervisor, app.url("/api/v1/cases")).await["total"], total_before);
+        assert_eq!(
+            after["applicant"]["priority_groups"],
+            before["applicant"]["priority_groups"]
+        );
+        assert_eq!(
+            after["timeline"].as_array().unwrap().len(),
+            before["timeline"].as_array().unwrap().len()
+        );
+        assert_eq!(
+            get_json(&supervisor, app.url("/api/v1/cases")).await["total"],
+            total_before
+        );
         // The name is no longer found, and the archiving is audited.
-        let found = get_json(&supervisor, app.url(&format!("/api/v1/cases?q={}", urlencode("孙立平")))).await;
+        let found = get_json(
+            &supervisor,
+            app.url(&format!("/api/v1/cases?q={}", urlencode("孙立平"))),
+        )
+        .await;
         assert_eq!(found["total"], 0);
-        let audit = get_json(&supervisor, app.url(&format!("/api/v1/audit/case/{closed}"))).await;
-        assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "case.archived"));
+        let audit = get_json(
+            &supervisor,
+            app.url(&format!("/api/v1/audit/case/{closed}")),
+        )
+        .await;
+        assert!(audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "case.archived"));
         app
     })
     .await;
@@ -727,7 +966,11 @@ async fn the_pages_render_on_the_server_and_their_reads_are_logged_with_the_visi
     let html = response.text().await.unwrap();
     assert!(html.contains(CHILD), "the team sees the name");
     assert!(html.contains("data-testid=\"print-link\""));
-    let log = get_json(&supervisor, app.url(&format!("/api/v1/cases/{child}/reads"))).await;
+    let log = get_json(
+        &supervisor,
+        app.url(&format!("/api/v1/cases/{child}/reads")),
+    )
+    .await;
     assert_eq!(log[0]["what"], "case_page");
     assert_eq!(log[0]["client_addr"], "198.51.100.7");
 
@@ -743,7 +986,12 @@ async fn the_pages_render_on_the_server_and_their_reads_are_logged_with_the_visi
     assert!(html.contains("data-testid=\"full-print\""));
 
     // Supervisors' pages: the grants, and who read the case.
-    post(&other, app.url(&format!("/api/v1/cases/{child}/access")), json!({ "reason": REASON })).await;
+    post(
+        &other,
+        app.url(&format!("/api/v1/cases/{child}/access")),
+        json!({ "reason": REASON }),
+    )
+    .await;
     let html = page(&app, &supervisor, "/access").await;
     assert!(html.contains(REASON) && html.contains("陈明"), "{html}");
     let html = page(&app, &supervisor, &format!("/cases/{child}/reads")).await;

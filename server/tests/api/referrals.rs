@@ -734,7 +734,7 @@ async fn the_referral_pages_are_rendered_on_the_server_for_partner_and_officer()
             .text()
             .await
             .unwrap();
-        assert!(html.contains("我的转介") && html.contains("林小满"));
+        assert!(html.contains("我的转介") && html.contains("林*满"));
         app
     })
     .await;
