@@ -7,6 +7,7 @@ use domain::api::{
 use domain::case::{
     available_actions, check_transition, format_case_number, groups_from_text, groups_to_text,
     mask_name, mask_phone, validate_aid_amount, CaseAction, CaseState, Channel, LeadStatus,
+    TransitionError,
 };
 use domain::clock::stage_spans;
 use domain::date::{china_date, format_date, parse_date};
@@ -809,16 +810,17 @@ pub async fn transition(
         .await?
         .ok_or(ServiceError::NotFound)?;
     let from = state(&row.state)?;
-    let to =
-        check_transition(from, input.action, actor.role).map_err(|e| ServiceError::Conflict {
+    // A step the case's state does not allow is a conflict; a step the caller
+    // may never take (wrong role, someone else's case) is forbidden.
+    let to = check_transition(from, input.action, actor.role).map_err(|e| match e {
+        TransitionError::WrongState { .. } => ServiceError::Conflict {
             code: "transition_not_allowed",
             message: e.to_string(),
-        })?;
+        },
+        TransitionError::WrongRole { .. } => ServiceError::Forbidden,
+    })?;
     if actor.role == Role::Officer && actor.user_id != row.officer_id {
-        return Err(ServiceError::Conflict {
-            code: "transition_not_allowed",
-            message: "only the officer assigned to this case may do this".into(),
-        });
+        return Err(ServiceError::Forbidden);
     }
     let approved = (input.action == CaseAction::Approve)
         .then_some(row.proposed_amount_fen)

@@ -13,7 +13,7 @@ use crate::helpers::{assert_error, json_body, on_both, TestApp};
 /// A PNG's signature, enough for the content check.
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR scan";
 
-fn today() -> String {
+pub(crate) fn today() -> String {
     format_date(china_date(now_ms()))
 }
 
@@ -47,15 +47,15 @@ async fn village_id(app: &TestApp, client: &Client, name: &str) -> i64 {
         .unwrap()
 }
 
-struct Setup {
-    case_id: i64,
-    agent_id: i64,
-    child_id_number: String,
+pub(crate) struct Setup {
+    pub(crate) case_id: i64,
+    pub(crate) agent_id: i64,
+    pub(crate) child_id_number: String,
 }
 
 /// A new case of wang.fang about a child of `village` and her mother, approved
 /// for `amount` fen by zhang.jian; paying when `start_payment`.
-async fn approved_minor_case(
+pub(crate) async fn approved_minor_case(
     app: &TestApp,
     village: &str,
     serial: u32,
@@ -131,7 +131,12 @@ fn three_installments(each: i64) -> Value {
     })
 }
 
-async fn upload(app: &TestApp, client: &Client, case_id: i64, kind: &str) -> reqwest::Response {
+pub(crate) async fn upload(
+    app: &TestApp,
+    client: &Client,
+    case_id: i64,
+    kind: &str,
+) -> reqwest::Response {
     client
         .post(app.url(&format!(
             "/api/v1/cases/{case_id}/money/documents?kind={kind}"
@@ -144,7 +149,12 @@ async fn upload(app: &TestApp, client: &Client, case_id: i64, kind: &str) -> req
 }
 
 /// Plan of three installments of `each`, agreement and pledge recorded with scans.
-async fn supervised_plan(app: &TestApp, officer: &Client, setup: &Setup, each: i64) -> Value {
+pub(crate) async fn supervised_plan(
+    app: &TestApp,
+    officer: &Client,
+    setup: &Setup,
+    each: i64,
+) -> Value {
     let case_id = setup.case_id;
     let response = post(
         officer,
@@ -175,11 +185,11 @@ async fn supervised_plan(app: &TestApp, officer: &Client, setup: &Setup, each: i
     json_body(response).await
 }
 
-fn installment_id(view: &Value, index: usize) -> i64 {
+pub(crate) fn installment_id(view: &Value, index: usize) -> i64 {
     view["plan"]["installments"][index]["id"].as_i64().unwrap()
 }
 
-fn pay_body() -> Value {
+pub(crate) fn pay_body() -> Value {
     json!({ "paid_on": today(), "method": "bank_transfer", "reference": "TX-001" })
 }
 

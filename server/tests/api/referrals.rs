@@ -12,7 +12,7 @@ use crate::helpers::{
     TestApp,
 };
 
-async fn agency_id(app: &TestApp, client: &Client, name: &str) -> i64 {
+pub(crate) async fn agency_id(app: &TestApp, client: &Client, name: &str) -> i64 {
     let agencies = get_json(client, app.url("/api/v1/agencies")).await;
     agencies
         .as_array()
@@ -56,16 +56,16 @@ async fn new_case(app: &TestApp, officer: &Client, name: &str) -> Value {
     json_body(case).await
 }
 
-fn consent_body(person_id: i64) -> Value {
+pub(crate) fn consent_body(person_id: i64) -> Value {
     json!({ "person_id": person_id, "given_by": "王某（母亲）", "relationship": "监护人", "signed_on": today_in_china(), "scope_note": "同意向县教育局提供姓名、住址、电话" })
 }
 
-fn referral_body(person_id: i64, agency_id: i64, service: &str) -> Value {
+pub(crate) fn referral_body(person_id: i64, agency_id: i64, service: &str) -> Value {
     json!({ "person_id": person_id, "agency_id": agency_id, "service": service, "note": "需要复学和学费减免", "due_on": today_in_china() })
 }
 
 /// Consent, then a referral to 县教育局 for education support; returns (case id, referral id).
-async fn referred_case(app: &TestApp, officer: &Client, name: &str) -> (i64, i64) {
+pub(crate) async fn referred_case(app: &TestApp, officer: &Client, name: &str) -> (i64, i64) {
     let case = new_case(app, officer, name).await;
     let case_id = case["id"].as_i64().unwrap();
     let person = case["applicant"]["id"].as_i64().unwrap();

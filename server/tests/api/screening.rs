@@ -72,7 +72,7 @@ pub(crate) async fn upload_ok(app: &TestApp, client: &Client, name: &str, bytes:
     body
 }
 
-async fn flags(app: &TestApp, client: &Client, status: &str) -> Vec<Value> {
+pub(crate) async fn flags(app: &TestApp, client: &Client, status: &str) -> Vec<Value> {
     let response = client
         .get(app.url(&format!("/api/v1/screening/flags?status={status}")))
         .send()
@@ -82,7 +82,7 @@ async fn flags(app: &TestApp, client: &Client, status: &str) -> Vec<Value> {
     json_body(response).await.as_array().unwrap().clone()
 }
 
-fn by_case<'a>(flags: &'a [Value], case_ref: &str) -> &'a Value {
+pub(crate) fn by_case<'a>(flags: &'a [Value], case_ref: &str) -> &'a Value {
     flags
         .iter()
         .find(|f| f["criminal_case_ref"] == case_ref)

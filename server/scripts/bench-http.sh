@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Throughput and latency through the real server, figures only (not a test):
+# case-list reads (the API and the server-rendered page) and visit writes, on
+# SQLite and on PostgreSQL (when TEST_POSTGRES_URL is set), each next to a bare
+# axum route measured in the same run as the ceiling, then the first-load
+# transfer of the login page as served (compressed).
+#
+#   server/scripts/bench-http.sh          (make bench-http)
+#   BENCH_SECONDS=10 BENCH_CONNECTIONS=16 BENCH_VOLUME=10000 server/scripts/bench-http.sh
+#
+# Needs the release build (make build) and wrk (installed from Debian if missing).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+TARGET=${CARGO_TARGET_DIR:-target}
+JIUZHU=${JIUZHU_BIN:-$TARGET/release/jiuzhu}
+SITE=${JIUZHU_SITE_ROOT:-target/site}
+SECONDS_EACH=${BENCH_SECONDS:-8}
+CONNECTIONS=${BENCH_CONNECTIONS:-16}
+VOLUME=${BENCH_VOLUME:-10000}
+PASSWORD=bench-demo-password
+
+command -v wrk > /dev/null || { sudo_if() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+    sudo_if apt-get install -y -qq --no-install-recommends wrk > /dev/null; }
+[ -x "$JIUZHU" ] || { echo "no release build at $JIUZHU: run make build"; exit 1; }
+echo "building the bare axum route (the ceiling)"
+cargo build --release --quiet -p server --example bare_route
+BARE=$TARGET/release/examples/bare_route
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null || true; done
+    wait 2> /dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_for() { for _ in $(seq 1 300); do curl -fs "$1" > /dev/null && return 0; sleep 0.1; done; echo "no answer from $1"; exit 1; }
+login() { # base user -> "name=value"
+    local jar=$work/$2.jar
+    curl -fs -c "$jar" -H 'content-type: application/json' \
+        -d "{\"username\":\"$2\",\"password\":\"$PASSWORD\"}" "$1/api/v1/auth/login" > /dev/null
+    sed 's/^#HttpOnly_//' "$jar" | awk '!/^#/ && NF >= 7 { print $6 "=" $7 }'
+}
+
+# wrk prints "Requests/sec" and, with --latency, the 50% and 99% lines.
+row() { # label wrk-args...
+    local label=$1
+    shift
+    local out
+    out=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" --timeout 5s --latency "$@")
+    local rps p50 p99 errors
+    rps=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' <<< "$out")
+    p50=$(awk '$1 == "50%" { print $2 }' <<< "$out")
+    p99=$(awk '$1 == "99%" { print $2 }' <<< "$out")
+    errors=$(awk '/Non-2xx or 3xx responses/ { print $5 }' <<< "$out")
+    printf "%-44s %9s %10s %10s %8s\n" "$label" "$rps" "$p50" "$p99" "${errors:-0}"
+    echo "$rps" > "$work/last_rps"
+}
+
+cat > "$work/visit.lua" << 'EOF'
+-- PUT one new visit per request, under an id no other request uses.
+local counter = 0
+local thread_tag = 0
+local case_id = os.getenv("BENCH_CASE_ID")
+local cookie = os.getenv("BENCH_COOKIE")
+local body = '{"kind":"phone_follow_up","visited_at":1764460800000,"place":"电话","people_met":"监护人","findings":{},"notes":"基准测试"}'
+setup = function(thread)
+    thread_tag = thread_tag + 1
+    thread:set("tag", thread_tag)
+end
+request = function()
+    counter = counter + 1
+    local id = string.format("00000000-0000-4000-8%03x-%012x", tag, counter)
+    return wrk.format("PUT", "/api/v1/cases/" .. case_id .. "/visits/" .. id,
+        { ["Content-Type"] = "application/json", ["Cookie"] = cookie }, body)
+end
+EOF
+
+bare_port=$(free_port)
+"$BARE" "127.0.0.1:$bare_port" & pids+=($!)
+wait_for "http://127.0.0.1:$bare_port/"
+
+backends=(sqlite)
+[ -n "${TEST_POSTGRES_URL:-}" ] && backends+=(postgres)
+echo
+echo "$(nproc) cores, $CONNECTIONS connections, ${SECONDS_EACH}s each, $VOLUME generated cases + demo data"
+for backend in "${backends[@]}"; do
+    if [ "$backend" = sqlite ]; then
+        url=sqlite:$work/bench.db
+    else
+        db=jiuzhu_bench_$$
+        psql -q "$TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+        url=${TEST_POSTGRES_URL%/*}/$db
+    fi
+    DATABASE_URL=$url "$JIUZHU" demo --password "$PASSWORD" > /dev/null
+    DATABASE_URL=$url "$JIUZHU" demo --cases "$VOLUME" > /dev/null
+    port=$(free_port)
+    DATABASE_URL=$url RUST_LOG=warn "$JIUZHU" serve --addr "127.0.0.1:$port" --site-root "$SITE" \
+        > "$work/serve-$backend.log" 2>&1 & pids+=($!)
+    base=http://127.0.0.1:$port
+    wait_for "$base/readyz"
+    supervisor=$(login "$base" zhang.jian)
+    officer=$(login "$base" wang.fang)
+    case_id=$(curl -fs -H "Cookie: $officer" "$base/api/v1/cases?mine=true&state=investigating&per_page=1" | jq -r '.items[0].id')
+    echo
+    echo "== $backend"
+    printf "%-44s %9s %10s %10s %8s\n" "route" "req/s" "p50" "p99" "non-2xx"
+    row "bare axum route (ceiling)" "http://127.0.0.1:$bare_port/"
+    bare_rps=$(cat "$work/last_rps")
+    row "GET /healthz (middleware only)" "$base/healthz"
+    row "GET /api/v1/cases (supervisor, page 1)" -H "Cookie: $supervisor" "$base/api/v1/cases"
+    api_rps=$(cat "$work/last_rps")
+    row "GET /cases (rendered page, supervisor)" -H "Cookie: $supervisor" "$base/cases"
+    page_rps=$(cat "$work/last_rps")
+    BENCH_CASE_ID=$case_id BENCH_COOKIE=$officer row "PUT a visit (officer, new id each)" -s "$work/visit.lua" "$base/"
+    visit_rps=$(cat "$work/last_rps")
+    awk -v b="$bare_rps" -v a="$api_rps" -v p="$page_rps" -v v="$visit_rps" 'BEGIN {
+        printf "ratios to the ceiling: case-list API %.2f, case-list page %.2f, visit write %.2f\n", a / b, p / b, v / b }'
+done
+
+echo
+echo "== first load of /login as served (brotli where offered)"
+base=http://127.0.0.1:$port
+total=0
+page=$(curl -fs -H 'Accept-Encoding: br, gzip' "$base/login" --compressed)
+html=$(curl -fs -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: br, gzip' "$base/login")
+printf "%-50s %8d bytes\n" "/login (HTML)" "$html"
+total=$((total + html))
+for asset in $(grep -oE '(href|src)="/(pkg|style|public)?[^"]*\.(css|js|wasm)"' <<< "$page" | sed -E 's/^(href|src)="//; s/"$//' | sort -u) \
+    $(grep -oE '/pkg/[^"'"'"' ]+\.wasm' <<< "$page" | sort -u); do
+    size=$(curl -fs -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: br, gzip' "$base$asset")
+    printf "%-50s %8d bytes\n" "$asset" "$size"
+    total=$((total + size))
+done
+printf "%-50s %8d bytes (%d KB)\n" "total" "$total" $((total / 1024))

@@ -1,0 +1,105 @@
+//! Several stateless instances on one database, as behind a load balancer:
+//! sessions, writes, logouts and the login throttle are shared through the
+//! database, never held in one process. (The concurrent-payment and spending
+//! races across two instances are in `money.rs`.)
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{get, json_body, on_both, post, today_in_china, DEMO_PASSWORD};
+
+#[tokio::test]
+async fn a_session_a_write_and_a_logout_on_one_instance_hold_on_the_other() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let other = app.other_instance().await;
+        let (officer, response) = app.login("wang.fang", DEMO_PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::OK);
+
+        // The session made on the first instance is valid on the second.
+        let me = get(&officer, other.url("/api/v1/auth/me")).await;
+        assert_eq!(me.status(), StatusCode::OK);
+        assert_eq!(json_body(me).await["username"], "wang.fang");
+
+        // A write through the second is read through the first.
+        let villages = json_body(get(&officer, app.url("/api/v1/villages")).await).await;
+        let village = villages[0]["id"].clone();
+        let lead = post(
+            &officer,
+            other.url("/api/v1/leads"),
+            json!({
+                "channel": "outreach", "received_on": today_in_china(), "reporter": "群众",
+                "summary": "两台实例之间的线索。",
+                "people": [{ "name": "林多实", "village_id": village }]
+            }),
+        )
+        .await;
+        assert_eq!(lead.status(), StatusCode::CREATED);
+        let id = json_body(lead).await["id"].as_i64().unwrap();
+        let read = get(&officer, app.url(&format!("/api/v1/leads/{id}"))).await;
+        assert_eq!(read.status(), StatusCode::OK);
+        assert_eq!(json_body(read).await["summary"], "两台实例之间的线索。");
+
+        // Logging out on the second ends the session on the first too.
+        let logout = officer
+            .post(other.url("/api/v1/auth/logout"))
+            .send()
+            .await
+            .unwrap();
+        assert!(logout.status().is_success(), "{}", logout.status());
+        let me = get(&officer, app.url("/api/v1/auth/me")).await;
+        assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn failed_logins_count_across_instances() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let other = app.other_instance().await;
+        let client = app.client();
+        let mut statuses = Vec::new();
+        // Alternate instances: a throttle kept in one process would never trip.
+        for n in 0..6 {
+            let url = if n % 2 == 0 {
+                app.url("/api/v1/auth/login")
+            } else {
+                other.url("/api/v1/auth/login")
+            };
+            let response = post(
+                &client,
+                url,
+                json!({ "username": "chen.ming", "password": "wrong-password-000" }),
+            )
+            .await;
+            statuses.push(response.status());
+        }
+        // Five failures lock the account, wherever they were made.
+        let unauthorized = StatusCode::UNAUTHORIZED;
+        let locked = StatusCode::TOO_MANY_REQUESTS;
+        assert_eq!(
+            statuses,
+            [
+                unauthorized,
+                unauthorized,
+                unauthorized,
+                unauthorized,
+                locked,
+                locked
+            ],
+            "the throttle trips across instances"
+        );
+        // Even the right password waits now, on either instance.
+        let response = post(
+            &client,
+            other.url("/api/v1/auth/login"),
+            json!({ "username": "chen.ming", "password": DEMO_PASSWORD }),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        app
+    })
+    .await;
+}
