@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub mod money;
+pub mod privacy;
 
 /// A failed API call, as the front end shows it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -473,6 +474,12 @@ pub fn create_referral(
 }
 
 /// `state` (empty: all) and `overdue_only` narrow the list.
+pub fn get_referral(
+    id: i64,
+) -> impl std::future::Future<Output = Result<ReferralView, ApiError>> + Send {
+    request(Method::Get, format!("/api/v1/referrals/{id}"), None)
+}
+
 pub fn list_referrals(
     state: &str,
     overdue_only: bool,

@@ -20,6 +20,7 @@ use pages::case::CasePage;
 use pages::cases::CasesPage;
 use pages::leads::{LeadsPage, NewLeadPage};
 use pages::money::{CaseMoneyPage, MoneyListPage};
+use pages::privacy::{AccessGrantsPage, CasePrintPage, CaseReadsPage};
 use pages::referrals::ReferralsPage;
 use pages::screening::ScreeningPage;
 use pages::visits::FollowUpsPage;
@@ -95,7 +96,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/") view=|| view! { <Authenticated page=|me| view! { <HomePage me/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/cases") view=|| view! { <Authenticated page=|me| view! { <CasesPage me/> }.into_any()/> } ssr=SsrMode::Async/>
-                <Route path=path!("/cases/:id") view=|| view! { <Authenticated page=|_| view! { <CasePage/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/cases/:id") view=|| view! { <Authenticated page=|me| view! { <CasePage me/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/cases/:id/print") view=|| view! { <Authenticated page=|_| view! { <CasePrintPage/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/cases/:id/reads") view=|| view! { <Authenticated page=|_| view! { <CaseReadsPage/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/access") view=|| view! { <Authenticated page=|_| view! { <AccessGrantsPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/leads") view=|| view! { <Authenticated page=|_| view! { <LeadsPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/leads/new") view=|| view! { <Authenticated page=|_| view! { <NewLeadPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/screening") view=|| view! { <Authenticated page=|_| view! { <ScreeningPage/> }.into_any()/> } ssr=SsrMode::Async/>

@@ -9,6 +9,7 @@ pub mod leads;
 pub mod login;
 pub mod money;
 pub mod not_found;
+pub mod privacy;
 pub mod referrals;
 pub mod screening;
 pub mod users;

@@ -1,4 +1,4 @@
-//! Subcommands of `jiuzhu`: serve, migrate, user add, demo, openapi.
+//! Subcommands of `jiuzhu`: serve, migrate, user add, demo, backup, restore, archive, openapi.
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -12,7 +12,7 @@ use domain::Role;
 use crate::config::{
     prepare_sqlite_dir, AppConfig, BackupSchedule, Settings, DEFAULT_DATABASE_URL,
 };
-use crate::service::{backup, demo, users, volume};
+use crate::service::{backup, demo, privacy, users, volume};
 use crate::startup::Application;
 use crate::storage::{self, Db};
 
@@ -78,6 +78,27 @@ enum Command {
         /// Days after payment began at which follow-ups fall due, e.g. "30,90".
         #[arg(long, env = "JIUZHU_FOLLOW_UP_DAYS", default_value = "30,90")]
         follow_up_days: String,
+        /// Hours a break-the-glass grant opens a protected case.
+        #[arg(long, env = "JIUZHU_BREAK_GLASS_HOURS", default_value_t = domain::privacy::DEFAULT_BREAK_GLASS_HOURS as u64, value_parser = clap::value_parser!(u64).range(1..=72))]
+        break_glass_hours: u64,
+        /// Minutes a full-disclosure grant (print in full) lasts.
+        #[arg(long, env = "JIUZHU_DISCLOSURE_MINUTES", default_value_t = domain::privacy::DEFAULT_DISCLOSURE_MINUTES as u64, value_parser = clap::value_parser!(u64).range(1..=1440))]
+        disclosure_minutes: u64,
+        /// Reverse proxies (IP addresses, comma-separated) whose X-Forwarded-For
+        /// gives the client address in the read log, e.g. "127.0.0.1" behind nginx.
+        #[arg(long, env = "JIUZHU_TRUSTED_PROXIES", default_value = "")]
+        trusted_proxies: String,
+    },
+    /// Remove the personal details of cases closed or withdrawn more than N
+    /// years ago (README "Privacy"); statistics are unchanged. Safe to rerun.
+    Archive {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        #[arg(long, env = "JIUZHU_RETENTION_YEARS", default_value_t = crate::config::DEFAULT_RETENTION_YEARS, value_parser = clap::value_parser!(u32).range(1..))]
+        older_than_years: u32,
+        /// Only say how many cases would be archived.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Apply pending database migrations and exit.
     Migrate {
@@ -204,6 +225,9 @@ pub async fn run() -> anyhow::Result<()> {
             backup_interval_minutes,
             backup_keep,
             follow_up_days,
+            break_glass_hours,
+            disclosure_minutes,
+            trusted_proxies,
         } => {
             let stage_limits = stage_limits.with_overrides(&green_stage_limits, true)?;
             let follow_up_days = domain::visit::parse_follow_up_days(&follow_up_days)
@@ -219,6 +243,10 @@ pub async fn run() -> anyhow::Result<()> {
                     stage_limits,
                     metrics_token: metrics_token.filter(|t| !t.is_empty()),
                     follow_up_days,
+                    break_glass: std::time::Duration::from_secs(break_glass_hours * 3600),
+                    disclosure: std::time::Duration::from_secs(disclosure_minutes * 60),
+                    trusted_proxies: crate::config::parse_trusted_proxies(&trusted_proxies)
+                        .map_err(|e| anyhow::anyhow!("--trusted-proxies: {e}"))?,
                 },
                 backup: backup_dir.map(|dir| BackupSchedule {
                     dir,
@@ -242,6 +270,28 @@ pub async fn run() -> anyhow::Result<()> {
             let pool = Db::connect(&db.database_url).await?;
             let summary = backup::restore_into_new(&pool, &from).await?;
             print_summary("restored", &from, &summary);
+            Ok(())
+        }
+        Command::Archive {
+            db,
+            older_than_years,
+            dry_run,
+        } => {
+            let pool = open(&db).await?;
+            let outcome = privacy::archive_closed_cases(&pool, older_than_years, dry_run)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if dry_run {
+                println!(
+                    "{} cases closed more than {older_than_years} years ago would be archived",
+                    outcome.due
+                );
+            } else {
+                println!(
+                    "archived {} cases closed more than {older_than_years} years ago",
+                    outcome.archived
+                );
+            }
             Ok(())
         }
         Command::Migrate { db } => {

@@ -1,7 +1,8 @@
 //! Settings, from flags and environment variables (see the README's table).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use domain::clock::StageLimits;
 
@@ -43,6 +44,13 @@ pub struct AppConfig {
     pub metrics_token: Option<String>,
     /// Days after payment began at which follow-up visits fall due.
     pub follow_up_days: Vec<i64>,
+    /// How long a break-the-glass grant opens a protected case.
+    pub break_glass: Duration,
+    /// How long a full-disclosure grant (print or export in full) lasts.
+    pub disclosure: Duration,
+    /// Proxies whose `X-Forwarded-For` is believed for the client address in
+    /// the read log; from anyone else the header is ignored.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 pub const DEFAULT_CASE_NUMBER_PREFIX: &str = "寿检司救受";
@@ -57,8 +65,30 @@ impl Default for AppConfig {
             stage_limits: StageLimits::default(),
             metrics_token: None,
             follow_up_days: domain::visit::DEFAULT_FOLLOW_UP_DAYS.to_vec(),
+            break_glass: Duration::from_secs(
+                domain::privacy::DEFAULT_BREAK_GLASS_HOURS as u64 * 3600,
+            ),
+            disclosure: Duration::from_secs(
+                domain::privacy::DEFAULT_DISCLOSURE_MINUTES as u64 * 60,
+            ),
+            trusted_proxies: Vec::new(),
         }
     }
+}
+
+/// Default of `jiuzhu archive --older-than-years`.
+pub const DEFAULT_RETENTION_YEARS: u32 = 10;
+
+/// Parses `--trusted-proxies`: IP addresses separated by commas.
+pub fn parse_trusted_proxies(text: &str) -> Result<Vec<IpAddr>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            t.parse::<IpAddr>()
+                .map_err(|_| format!("not an IP address: {t}"))
+        })
+        .collect()
 }
 
 /// Makes sure the directory of a SQLite file exists, so a fresh checkout needs no setup.

@@ -9,6 +9,7 @@ pub mod facts;
 pub mod metrics;
 pub mod money;
 pub mod offline;
+pub mod privacy;
 pub mod reference;
 pub mod referrals;
 pub mod screening;
@@ -71,6 +72,7 @@ const MAX_JSON_BODY: usize = 64 * 1024;
         (name = "visits", description = "Field visits, their photos and signatures, follow-ups after payment"),
         (name = "facts", description = "A case's facts edited offline, conflicting edits, the same-person check"),
         (name = "money", description = "Aid money: plans, supervision, payments, spending and its confirmation"),
+        (name = "privacy", description = "Need to know: break-the-glass, full disclosures, prints, who read a child's file"),
         (name = "health", description = "Probes"),
     )
 )]
@@ -168,6 +170,11 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(money::query_spending))
         .routes(routes!(money::answer_query))
         .routes(routes!(money::list_supervised))
+        .routes(routes!(privacy::break_glass))
+        .routes(routes!(privacy::request_disclosure))
+        .routes(routes!(privacy::print_case))
+        .routes(routes!(privacy::list_grants))
+        .routes(routes!(privacy::case_reads))
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .split_for_parts()
@@ -216,7 +223,8 @@ pub fn router(state: AppState) -> Router {
             routes,
             {
                 let backend = backend.clone();
-                move || leptos::prelude::provide_context(backend.as_context())
+                let trusted = state.config.trusted_proxies.clone();
+                move || backend.provide_for_request(&trusted)
             },
             {
                 let options = leptos_options.clone();
@@ -240,7 +248,10 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(
-            move || leptos::prelude::provide_context(backend.as_context()),
+            {
+                let trusted = state.config.trusted_proxies.clone();
+                move || backend.provide_for_request(&trusted)
+            },
             app::shell,
         ))
         .with_state(state.clone());

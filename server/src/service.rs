@@ -9,6 +9,7 @@ pub mod demo;
 pub mod facts;
 pub mod money;
 pub mod places;
+pub mod privacy;
 pub mod referrals;
 pub mod screening;
 pub mod users;
@@ -28,6 +29,10 @@ pub enum ServiceError {
     LoginLocked { retry_after_secs: i64 },
     #[error("this action is not allowed for your role")]
     Forbidden,
+    /// Refused for a reason the client can act on, e.g. `protected_case`
+    /// (break the glass with a reason) or `disclosure_not_valid`.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     #[error("not found")]
     NotFound,
     #[error("{message}")]

@@ -12,6 +12,7 @@ pub mod cases;
 pub mod facts;
 pub mod money;
 pub mod places;
+pub mod privacy;
 pub mod referrals;
 pub mod screening;
 pub mod sessions;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::Role;
 
 pub mod money;
+pub mod privacy;
 
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
@@ -352,6 +353,21 @@ pub struct CaseDetail {
     pub actions: Vec<CaseAction>,
     /// Oldest first.
     pub timeline: Vec<CaseEvent>,
+    /// A child is in this case: every read is logged (README "Privacy").
+    #[serde(default)]
+    pub protected: bool,
+    /// Names, ID numbers and phone numbers are shown in full to this viewer.
+    #[serde(default)]
+    pub full_details: bool,
+    /// The viewer opened the case through a break-the-glass grant ending then.
+    #[serde(default)]
+    pub access_expires_at: Option<i64>,
+    /// The viewer may print the case in full (with a stated purpose).
+    #[serde(default)]
+    pub can_print_full: bool,
+    /// When the case's personal details were archived, if they were.
+    #[serde(default)]
+    pub archived_at: Option<i64>,
 }
 
 // ---- Referrals to partner agencies ("1+N") ----------------------------------

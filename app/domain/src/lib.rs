@@ -13,6 +13,7 @@ pub mod facts;
 pub mod idcard;
 pub mod money;
 pub mod payment;
+pub mod privacy;
 pub mod referral;
 pub mod role;
 pub mod screening;

@@ -68,6 +68,7 @@ impl Role {
             ReadVisits => matches!(self, Role::Officer | Role::Supervisor),
             RecordVisits => self == Role::Officer,
             EditCaseFacts => matches!(self, Role::Officer | Role::Supervisor),
+            ReadAccessLog => self == Role::Supervisor,
         }
     }
 }
@@ -122,6 +123,8 @@ pub enum Permission {
     /// Edit a case's facts (contact, household, needs) and settle conflicting
     /// edits: officers on their own cases, supervisors on any.
     EditCaseFacts,
+    /// See break-the-glass grants and who read a protected (child's) case.
+    ReadAccessLog,
 }
 
 #[cfg(test)]
@@ -177,6 +180,15 @@ mod tests {
         }
         assert!(Role::Officer.can(Permission::EditCaseFacts));
         assert!(Role::Supervisor.can(Permission::EditCaseFacts));
+    }
+
+    #[test]
+    fn only_supervisors_see_who_read_a_childs_file() {
+        let readers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.can(Permission::ReadAccessLog))
+            .collect();
+        assert_eq!(readers, vec![Role::Supervisor]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use domain::api::money::MoneyView;
 use domain::api::{
-    Agency, CaseDetail, CaseReferrals, DeclineGreenChannel, PersonView, TransitionRequest,
+    Agency, CaseDetail, CaseReferrals, DeclineGreenChannel, Me, PersonView, TransitionRequest,
 };
 use domain::case::CaseAction;
 use domain::date::format_china_datetime;
@@ -18,12 +18,15 @@ use crate::i18n::{use_i18n, Key};
 use crate::pages::cases::js_now;
 use crate::pages::facts::CaseFactsSection;
 use crate::pages::money::MoneySection;
+use crate::pages::privacy::BreakGlass;
 use crate::pages::referrals::CaseReferralsSection;
 use crate::pages::visits::CaseVisitsSection;
 
 #[component]
-pub fn CasePage() -> impl IntoView {
+pub fn CasePage(me: Me) -> impl IntoView {
     let i18n = use_i18n();
+    // Supervisors also see who read a child's case.
+    let show_reads = me.role.can(domain::Permission::ReadAccessLog);
     let params = use_params_map();
     let id = move || {
         params
@@ -75,15 +78,20 @@ pub fn CasePage() -> impl IntoView {
                 let visits_now = visits.await;
                 let money_now = money.await;
                 let facts_now = facts.await;
+                let id_now = id();
                 match case.await {
                     Ok(detail) => {
                         let case_id = detail.id;
                         view! {
-                            <CaseView detail referrals=referrals_now money=money_now now on_change=move || { case.refetch(); referrals.refetch(); money.refetch(); if visits.get_untracked().flatten().is_some() { visits.refetch(); } }/>
+                            <CaseView detail referrals=referrals_now money=money_now now show_reads on_change=move || { case.refetch(); referrals.refetch(); money.refetch(); if visits.get_untracked().flatten().is_some() { visits.refetch(); } }/>
                             {facts_now.map(|view| view! { <CaseFactsSection view on_change=move || { facts.refetch(); case.refetch(); }/> })}
                             {visits_now.map(|v| view! { <CaseVisitsSection case_id visits=v/> })}
                         }.into_any()
                     }
+                    // A child's case outside one's team: state why to open it.
+                    Err(e) if e.code == "protected_case" => view! {
+                        <BreakGlass case_id=id_now on_granted=move || { case.refetch(); referrals.refetch(); }/>
+                    }.into_any(),
                     Err(e) => view! { <p class="card error" role="alert">{i18n.error_text(&e.code, &e.message)}</p> }.into_any(),
                 }
             })}
@@ -97,6 +105,7 @@ fn CaseView<F>(
     referrals: Option<(CaseReferrals, Vec<Agency>)>,
     money: Option<MoneyView>,
     now: RwSignal<i64>,
+    show_reads: bool,
     on_change: F,
 ) -> impl IntoView
 where
@@ -121,6 +130,7 @@ where
                 {d.criminal_case_ref.clone().map(|r| view! { <dt>{move || i18n.t(Key::CaseCriminalCase)}</dt><dd>{r}</dd> })}
             </dl>
             <p>{d.summary.clone()}</p>
+            <PrivacyNotes detail=d.clone() show_reads/>
         </section>
         <section class="card">
             <h2>{move || i18n.t(Key::CaseApplicant)}</h2>
@@ -190,6 +200,31 @@ where
                 }).collect_view()}
             </ol>
         </section>
+    }
+}
+
+/// Whether the viewer sees the people in full, how they got in, and the
+/// print and read-log links.
+#[component]
+fn PrivacyNotes(detail: CaseDetail, show_reads: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = detail.id;
+    view! {
+        <div class="privacy-notes" data-testid="privacy-notes">
+            {detail.protected.then(|| view! { <p class="muted">{move || i18n.t(Key::PrivacyProtectedNote)}</p> })}
+            {(!detail.full_details).then(|| view! { <p class="muted" data-testid="masked-note">{move || i18n.t(Key::PrivacyMaskedNote)}</p> })}
+            {detail.access_expires_at.map(|until| {
+                let until = format_china_datetime(until);
+                view! { <p class="notice" data-testid="access-until">{move || i18n.t_with(Key::PrivacyAccessUntil, &[("until", &until)])}</p> }
+            })}
+            {detail.archived_at.map(|_| view! { <p class="muted">{move || i18n.t(Key::PrivacyArchived)}</p> })}
+            <div class="actions no-print">
+                <a class="button" href=format!("/cases/{id}/print") data-testid="print-link">{move || i18n.t(Key::PrivacyPrintCase)}</a>
+                {(detail.protected && show_reads).then(|| view! {
+                    <a class="button" href=format!("/cases/{id}/reads") data-testid="reads-link">{move || i18n.t(Key::PrivacyReads)}</a>
+                })}
+            </div>
+        </div>
     }
 }
 

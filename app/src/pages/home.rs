@@ -43,6 +43,9 @@ pub fn HomePage(me: Me) -> impl IntoView {
             {role.can(domain::Permission::ReadVisits).then(|| view! {
                 <A href="/follow-ups" attr:class="button">{move || i18n.t(Key::NavFollowUps)}</A>
             })}
+            {role.can(domain::Permission::ReadAccessLog).then(|| view! {
+                <A href="/access" attr:class="button">{move || i18n.t(Key::HomeAccessGrants)}</A>
+            })}
             {(role == Role::VillageCommittee).then(|| view! {
                 <A href="/money" attr:class="button primary">{move || i18n.t(Key::HomeVillageOpen)}</A>
             })}

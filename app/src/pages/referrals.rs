@@ -117,8 +117,30 @@ where
             <dl class="facts">
                 <dt>{move || i18n.t(Key::CaseVillage)}</dt><dd>{r.village.clone()}</dd>
                 {r.phone.clone().map(|p| {
-                    let tel = format!("tel:{p}");
-                    view! { <dt>{move || i18n.t(Key::CasePhone)}</dt><dd><a href=tel>{p}</a></dd> }
+                    // Lists mask phones; the referral itself has the number for
+                    // those who need it (the agency, the case's team).
+                    let referral_id = r.id;
+                    let masked = p.contains('*');
+                    let shown = RwSignal::new(p);
+                    let reveal = Action::new(move |_: &()| async move {
+                        if let Ok(one) = api::get_referral(referral_id).await {
+                            if let Some(full) = one.phone {
+                                shown.set(full);
+                            }
+                        }
+                    });
+                    view! {
+                        <dt>{move || i18n.t(Key::CasePhone)}</dt>
+                        <dd>
+                            {move || {
+                                let p = shown.get();
+                                if p.contains('*') { view! { <span>{p}</span> }.into_any() } else { let tel = format!("tel:{p}"); view! { <a href=tel>{p}</a> }.into_any() }
+                            }}
+                            {masked.then(|| view! {
+                                <button type="button" class="link" data-testid="show-phone" on:click=move |_| { reveal.dispatch(()); }>{move || i18n.t(Key::ReferralShowPhone)}</button>
+                            })}
+                        </dd>
+                    }
                 })}
                 {r.case_id.map(|id| {
                     let number = r.case_number.clone().unwrap_or_default();

@@ -10,9 +10,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::error::ApiResult;
-use super::extract::{AppJson, AppPath, AppQuery};
+use super::extract::{AppJson, AppPath, AppQuery, ClientAddr};
 use super::AppState;
 use crate::service::cases::{self, CaseQuery};
+use crate::service::privacy;
 use crate::service::Actor;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -157,16 +158,23 @@ pub async fn list_cases(
     ))
 }
 
+/// One case. Its team (the assigned officer, supervisors) sees names, ID
+/// numbers and phones in full, other officers masked; a case with a child
+/// outside one's team needs a break-the-glass grant (403 `protected_case`
+/// otherwise), and every read of it is logged.
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)),
-    responses((status = 200, body = CaseDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = CaseDetail), (status = 401, body = ErrorBody),
+        (status = 403, description = "forbidden, or protected_case: break the glass first", body = ErrorBody),
+        (status = 404, body = ErrorBody)),
     security(("session" = [])))]
 pub async fn get_case(
     State(state): State<AppState>,
     actor: Actor,
+    ClientAddr(client): ClientAddr,
     AppPath(id): AppPath<i64>,
 ) -> ApiResult<AppJson<CaseDetail>> {
     Ok(AppJson(
-        cases::get_case(&state.db, &state.config, &actor, id).await?,
+        privacy::open_case(&state.db, &state.config, &actor, id, &client).await?,
     ))
 }
 

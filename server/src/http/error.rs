@@ -59,6 +59,9 @@ impl From<ServiceError> for ApiError {
             ServiceError::Forbidden => {
                 ApiError::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
             }
+            ServiceError::Refused { code, message } => {
+                ApiError::new(StatusCode::FORBIDDEN, code, message)
+            }
             ServiceError::NotFound => ApiError::not_found(),
             ServiceError::Conflict { code, message } => {
                 ApiError::new(StatusCode::CONFLICT, code, message)

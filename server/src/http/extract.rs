@@ -1,12 +1,15 @@
 //! Extractors whose rejections speak our error shape, and the session lookup.
 
-use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
 use super::AppState;
+use crate::service::privacy::Client;
 use crate::service::{auth, Actor};
 
 pub const SESSION_COOKIE: &str = "jiuzhu_session";
@@ -91,5 +94,119 @@ impl OptionalFromRequestParts<AppState> for Actor {
             Err(e) if e.status == axum::http::StatusCode::UNAUTHORIZED => Ok(None),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// The client's address as the server can vouch for it, for the read log and
+/// grants. The peer of the TCP connection, unless that peer is a trusted
+/// proxy (`--trusted-proxies`): then `X-Forwarded-For` is read from the right,
+/// skipping trusted proxies, and the first other address is the client. From
+/// anyone else the header is ignored, since a client can send whatever it
+/// likes. Pages rendered on the server pass on the visitor's address
+/// ([`SsrClient`]), which a request from outside cannot set.
+pub struct ClientAddr(pub Client);
+
+/// The visitor's address, put on in-process API requests by the renderer.
+#[derive(Debug, Clone, Copy)]
+pub struct SsrClient(pub Option<IpAddr>);
+
+/// Works out the client's address from the peer and the forwarding header.
+pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let mut current = peer?;
+    if !trusted.contains(&current) {
+        return Some(current);
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    for hop in hops.into_iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) => {
+                current = ip;
+                if !trusted.contains(&ip) {
+                    break;
+                }
+            }
+            // A hop that is no address was not written by a proxy we trust.
+            Err(_) => break,
+        }
+    }
+    Some(current)
+}
+
+/// The client's address of a request as seen by this server.
+pub fn client_ip_of(parts: &Parts, trusted: &[IpAddr]) -> Option<IpAddr> {
+    if let Some(SsrClient(ip)) = parts.extensions.get::<SsrClient>() {
+        return *ip;
+    }
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    client_ip(peer, &parts.headers, trusted)
+}
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(Client {
+            addr: client_ip_of(parts, &state.config.trusted_proxies).map(|ip| ip.to_string()),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(xff: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", xff.parse().expect("header value"));
+        h
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("ip")
+    }
+
+    #[test]
+    fn forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() {
+        let h = headers("203.0.113.9");
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.5")), &h, &[]),
+            Some(ip("10.0.0.5"))
+        );
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.5")), &h, &[ip("127.0.0.1")]),
+            Some(ip("10.0.0.5"))
+        );
+        assert_eq!(
+            client_ip(Some(ip("127.0.0.1")), &h, &[ip("127.0.0.1")]),
+            Some(ip("203.0.113.9"))
+        );
+    }
+
+    #[test]
+    fn a_spoofed_first_hop_is_not_believed() {
+        // The client sent "1.2.3.4" itself; nginx appended the real address.
+        let h = headers("1.2.3.4, 198.51.100.7");
+        assert_eq!(
+            client_ip(Some(ip("127.0.0.1")), &h, &[ip("127.0.0.1")]),
+            Some(ip("198.51.100.7"))
+        );
+        let h = headers("garbage, 127.0.0.1");
+        assert_eq!(
+            client_ip(Some(ip("127.0.0.1")), &h, &[ip("127.0.0.1")]),
+            Some(ip("127.0.0.1"))
+        );
+        assert_eq!(client_ip(None, &h, &[ip("127.0.0.1")]), None);
     }
 }

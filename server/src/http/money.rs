@@ -14,7 +14,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::error::ApiResult;
-use super::extract::{AppBytes, AppJson, AppPath, AppQuery};
+use super::extract::{AppBytes, AppJson, AppPath, AppQuery, ClientAddr};
 use super::AppState;
 use crate::service::money::{self, SpendingStep};
 use crate::service::Actor;
@@ -96,9 +96,10 @@ pub async fn upload_document(
 pub async fn get_document(
     State(state): State<AppState>,
     actor: Actor,
+    ClientAddr(client): ClientAddr,
     AppPath(id): AppPath<i64>,
 ) -> ApiResult<Response> {
-    let (content_type, bytes) = money::get_document(&state.db, &actor, id).await?;
+    let (content_type, bytes) = money::get_document(&state.db, &actor, id, &client).await?;
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&content_type) {

@@ -3,6 +3,7 @@
 //! and the request goes through the same router without touching the network.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -15,11 +16,32 @@ use tower::ServiceExt;
 #[derive(Clone)]
 pub struct ApiBackend {
     router: Router,
+    /// The visitor's address, passed on so the read log sees who rendered a page.
+    client: Option<IpAddr>,
 }
 
 impl ApiBackend {
     pub fn new(router: Router) -> Self {
-        Self { router }
+        Self {
+            router,
+            client: None,
+        }
+    }
+
+    /// The same backend, for the page of a visitor at `client`.
+    pub fn for_client(&self, client: Option<IpAddr>) -> Self {
+        Self {
+            router: self.router.clone(),
+            client,
+        }
+    }
+
+    /// Provides the backend for the page being rendered, bound to the address
+    /// of the visitor whose request is in context.
+    pub fn provide_for_request(&self, trusted_proxies: &[IpAddr]) {
+        let client = leptos::prelude::use_context::<axum::http::request::Parts>()
+            .and_then(|parts| super::extract::client_ip_of(&parts, trusted_proxies));
+        leptos::prelude::provide_context(self.for_client(client).as_context());
     }
 
     pub fn as_context(&self) -> Backend {
@@ -36,6 +58,7 @@ impl SsrBackend for ApiBackend {
         cookie: Option<String>,
     ) -> Pin<Box<dyn Future<Output = BackendResponse> + Send>> {
         let router = self.router.clone();
+        let client = self.client;
         Box::pin(async move {
             let mut request = Request::builder().method(method).uri(path);
             if let Some(cookie) = cookie {
@@ -44,6 +67,8 @@ impl SsrBackend for ApiBackend {
             if body.is_some() {
                 request = request.header(header::CONTENT_TYPE, "application/json");
             }
+            // An extension, not a header: nothing from outside can set it.
+            request = request.extension(super::extract::SsrClient(client));
             let request = match request.body(Body::from(body.unwrap_or_default())) {
                 Ok(request) => request,
                 Err(e) => {

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::error::ApiResult;
-use super::extract::{AppBytes, AppJson, AppPath, AppQuery};
+use super::extract::{AppBytes, AppJson, AppPath, AppQuery, ClientAddr};
 use super::AppState;
 use crate::service::visits::{self, Stored};
 use crate::service::Actor;
@@ -142,10 +142,11 @@ pub async fn upload_visit_file(
 pub async fn get_visit_file(
     State(state): State<AppState>,
     actor: Actor,
+    ClientAddr(client): ClientAddr,
     AppPath((visit_id, file_id)): AppPath<(String, String)>,
 ) -> ApiResult<Response> {
     let (content_type, bytes) =
-        visits::file_content(&state.db, &actor, &visit_id, &file_id).await?;
+        visits::file_content(&state.db, &actor, &visit_id, &file_id, &client).await?;
     let content_type = HeaderValue::from_str(&content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     Ok((

@@ -53,11 +53,15 @@ pub(crate) fn optional(text: &Option<String>) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-/// Whether this viewer needs the full ID numbers and phone numbers of a case.
+/// Whether this viewer sees a case's names, ID numbers and phone numbers in
+/// full: its team, i.e. the assigned officer and the approving supervisors
+/// (`domain::privacy::in_case_team`).
 fn sees_full_details(actor: &Actor, officer_id: i64) -> bool {
-    actor.role == Role::Supervisor || actor.user_id == officer_id
+    domain::privacy::in_case_team(actor.role, actor.user_id, officer_id)
 }
 
+/// A person with ID number and phone in full, or masked; `full` keeps the
+/// name too (the lead's own page), masking is done by the callers that need it.
 fn person_view(row: PersonRow, full: bool) -> PersonView {
     PersonView {
         id: row.id,
@@ -71,6 +75,18 @@ fn person_view(row: PersonRow, full: bool) -> PersonView {
         },
         phone: row.phone.map(|p| if full { p } else { mask_phone(&p) }),
         priority_groups: groups_from_text(&row.priority_groups),
+    }
+}
+
+/// A person on the case page: in full for the team, else masked, name included.
+fn case_person(row: PersonRow, full: bool) -> PersonView {
+    if full {
+        person_view(row, true)
+    } else {
+        PersonView {
+            name: mask_name(&row.name),
+            ..person_view(row, false)
+        }
     }
 }
 
@@ -529,6 +545,9 @@ pub async fn accept_lead(
 
 // ---- Cases ---------------------------------------------------------------
 
+/// The case as its team sees it, after a change they made. Opening a case to
+/// read it goes through [`super::privacy::open_case`], which checks need to
+/// know and logs reads of protected cases.
 pub async fn get_case(
     db: &Db,
     config: &AppConfig,
@@ -540,6 +559,19 @@ pub async fn get_case(
         .await?
         .ok_or(ServiceError::NotFound)?;
     let full = sees_full_details(actor, row.officer_id);
+    case_detail(db, config, actor, row, full).await
+}
+
+/// The case page's content, with names, ID numbers and phone numbers in full
+/// or masked. The caller has decided `full` and checked access.
+pub(crate) async fn case_detail(
+    db: &Db,
+    config: &AppConfig,
+    actor: &Actor,
+    row: CaseRow,
+    full: bool,
+) -> ServiceResult<CaseDetail> {
+    let id = row.id;
     let applicant = store::find_person(db, row.applicant_id)
         .await?
         .ok_or(ServiceError::NotFound)?;
@@ -566,8 +598,8 @@ pub async fn get_case(
         lead_id: row.lead_id,
         channel: channel(&row.channel)?,
         summary: row.summary,
-        applicant: person_view(applicant, full),
-        agent: agent.map(|a| person_view(a, full)),
+        applicant: case_person(applicant, full),
+        agent: agent.map(|a| case_person(a, full)),
         agent_relationship: row.agent_relationship,
         criminal_case_ref: row.criminal_case_ref,
         village: NamedRef {
@@ -609,6 +641,11 @@ pub async fn get_case(
                 })
             })
             .collect::<ServiceResult<Vec<_>>>()?,
+        protected: false,
+        full_details: full,
+        access_expires_at: None,
+        can_print_full: domain::privacy::in_case_team(actor.role, actor.user_id, row.officer_id),
+        archived_at: row.archived_at,
     })
 }
 

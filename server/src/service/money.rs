@@ -86,6 +86,15 @@ fn visible(actor: &Actor, case: &CaseRow, plan: Option<&PlanRow>) -> bool {
     }
 }
 
+/// A child's money and papers are need to know like the case page: another
+/// officer needs a break-the-glass grant (README "Privacy").
+async fn outside_team_needs_grant(db: &Db, actor: &Actor, case: &CaseRow) -> ServiceResult<()> {
+    if actor.role == Role::Officer && actor.user_id != case.officer_id {
+        super::privacy::case_access(db, actor, case).await?;
+    }
+    Ok(())
+}
+
 /// For changes only the case's own officer makes; other officers are told no.
 fn own_officer(actor: &Actor, case: &CaseRow) -> ServiceResult<()> {
     if actor.role == Role::Officer && actor.user_id != case.officer_id {
@@ -424,7 +433,12 @@ pub async fn upload_document(
 
 /// A document's type and bytes. A village committee gets receipts of its own
 /// children only: scans of the agreement carry the guardian's ID number.
-pub async fn get_document(db: &Db, actor: &Actor, id: i64) -> ServiceResult<(String, Vec<u8>)> {
+pub async fn get_document(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    client: &super::privacy::Client,
+) -> ServiceResult<(String, Vec<u8>)> {
     require(actor, MoneyAction::Read)?;
     let doc = store::find_document(db, id)
         .await?
@@ -438,9 +452,20 @@ pub async fn get_document(db: &Db, actor: &Actor, id: i64) -> ServiceResult<(Str
     {
         return Err(ServiceError::NotFound);
     }
+    outside_team_needs_grant(db, actor, &case).await?;
     let content = store::document_content(db, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
+    // Logged before it is given out: a child's supervision papers and receipts.
+    super::privacy::record_file_read(
+        db,
+        actor,
+        doc.case_id,
+        domain::privacy::ReadKind::Document,
+        &id.to_string(),
+        client,
+    )
+    .await?;
     Ok((doc.content_type, content))
 }
 
@@ -1027,6 +1052,7 @@ pub async fn money_view(db: &Db, actor: &Actor, case_id: i64) -> ServiceResult<M
     if !visible(actor, &case, plan.as_ref()) {
         return Err(ServiceError::NotFound);
     }
+    outside_team_needs_grant(db, actor, &case).await?;
     let committee = actor.role == Role::VillageCommittee;
     let own = actor.role == Role::Officer && actor.user_id == case.officer_id;
     let decided_at = store::decided_at(db, case_id).await?;
@@ -1390,15 +1416,17 @@ pub async fn list_supervised(db: &Db, actor: &Actor) -> ServiceResult<Vec<Superv
         let next = installments.iter().find(|i| i.payment.is_none());
         children.push(SupervisedChild {
             case_id: row.case_id,
+            // A list: names masked for everyone (README "Privacy"); the
+            // child's money page has them in full.
             child: NamedRef {
                 id: row.child_id,
-                name: row.child_name,
+                name: domain::case::mask_name(&row.child_name),
             },
             village: NamedRef {
                 id: row.village_id,
                 name: row.village_name,
             },
-            guardian: row.guardian_name,
+            guardian: row.guardian_name.as_deref().map(domain::case::mask_name),
             ledger: Ledger {
                 approved_fen: row.approved_fen,
                 paid_fen: row.paid_fen,

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use domain::api::{
     CaseReferrals, ConsentView, NamedRef, NewConsent, NewReferral, ReferralUpdate, ReferralView,
 };
-use domain::case::{mask_phone, CaseState};
+use domain::case::{mask_name, mask_phone, CaseState};
 use domain::date::{china_date, format_date, parse_date};
 use domain::referral::{
     check_referral_action, is_overdue, referral_actions, ReferralAction, ReferralState, Service,
@@ -258,10 +258,17 @@ pub async fn case_referrals(db: &Db, actor: &Actor, case_id: i64) -> ServiceResu
     let case = case_store::find_case(db, case_id)
         .await?
         .ok_or(ServiceError::NotFound)?;
+    // Part of the case page: the same need to know (a child's case outside
+    // one's team needs a grant; names masked for those outside the team).
+    let full = super::privacy::case_access(db, actor, &case).await?.full();
+    let name = |n: String| if full { n } else { mask_name(&n) };
     let mut people = Vec::new();
     for id in std::iter::once(case.applicant_id).chain(case.agent_id) {
         if let Some(p) = case_store::find_person(db, id).await? {
-            people.push(NamedRef { id, name: p.name });
+            people.push(NamedRef {
+                id,
+                name: name(p.name),
+            });
         }
     }
     let consents = store::list_consents(db, case_id)
@@ -271,9 +278,9 @@ pub async fn case_referrals(db: &Db, actor: &Actor, case_id: i64) -> ServiceResu
             id: k.id,
             person: NamedRef {
                 id: k.person_id,
-                name: k.person_name,
+                name: name(k.person_name),
             },
-            given_by: k.given_by,
+            given_by: name(k.given_by),
             relationship: k.relationship,
             signed_on: k.signed_on,
             scope_note: k.scope_note,
@@ -286,9 +293,15 @@ pub async fn case_referrals(db: &Db, actor: &Actor, case_id: i64) -> ServiceResu
         .collect();
     let rows =
         store::list_referrals(db, ReferralScope::Case(case_id), &ReferralFilter::default()).await?;
+    let mut referrals = views(db, actor, rows).await?;
+    if !full {
+        for view in &mut referrals {
+            view.person_name = mask_name(&view.person_name);
+        }
+    }
     Ok(CaseReferrals {
         consents,
-        referrals: views(db, actor, rows).await?,
+        referrals,
         can_refer: actor.role.can(Permission::ReferPeople)
             && actor.user_id == case.officer_id
             && !case_state(&case.state)?.is_final(),
@@ -328,7 +341,14 @@ pub async fn list_referrals(
             .collect(),
     };
     let rows = store::list_referrals(db, scope, &filter).await?;
-    views(db, actor, rows).await
+    // Lists show names and phones masked for everyone (README "Privacy");
+    // the referral's own page has them for those who need them.
+    let mut list = views(db, actor, rows).await?;
+    for view in &mut list {
+        view.person_name = mask_name(&view.person_name);
+        view.phone = view.phone.as_deref().map(mask_phone);
+    }
+    Ok(list)
 }
 
 /// One referral; a partner of another agency is told it does not exist.

@@ -342,18 +342,30 @@ fn file_replay(
 }
 
 /// The bytes and content type of a photo or signature, for those who may see the case.
+/// The download of a protected case's file is logged (`photo`) before it is given out.
 pub async fn file_content(
     db: &Db,
     actor: &Actor,
     visit_id: &str,
     file_id: &str,
+    client: &super::privacy::Client,
 ) -> ServiceResult<(String, Vec<u8>)> {
     actor.require(Permission::ReadVisits)?;
     let visit = visible_visit(db, actor, visit_id).await?;
     let file_id = parse_client_id(file_id).ok_or(ServiceError::NotFound)?;
-    store::file_content(db, &visit.id, &file_id)
+    let content = store::file_content(db, &visit.id, &file_id)
         .await?
-        .ok_or(ServiceError::NotFound)
+        .ok_or(ServiceError::NotFound)?;
+    super::privacy::record_file_read(
+        db,
+        actor,
+        visit.case_id,
+        domain::privacy::ReadKind::Photo,
+        &file_id,
+        client,
+    )
+    .await?;
+    Ok(content)
 }
 
 /// Follow-ups not yet done on the officer's own cases (every case for a

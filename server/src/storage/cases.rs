@@ -86,6 +86,7 @@ pub struct CaseRow {
     pub accepted_at: i64,
     pub updated_at: i64,
     pub state_since: i64,
+    pub archived_at: Option<i64>,
 }
 
 pub struct NewCaseRow<'a> {
@@ -190,7 +191,7 @@ const CASE_SELECT: &str = "SELECT c.id, c.number, c.state, c.lead_id, l.channel,
      c.applicant_id, p.name AS applicant_name, p.priority_groups AS applicant_groups, \
      c.agent_id, c.agent_relationship, c.criminal_case_ref, c.village_id, v.name AS village_name, \
      c.officer_id, u.display_name AS officer_name, c.green_channel, c.green_channel_confirmed, c.green_channel_deadline, \
-     c.proposed_amount_fen, c.proposal_reasoning, c.approved_amount_fen, c.accepted_at, c.updated_at, c.state_since \
+     c.proposed_amount_fen, c.proposal_reasoning, c.approved_amount_fen, c.accepted_at, c.updated_at, c.state_since, c.archived_at \
      FROM cases c JOIN leads l ON l.id = c.lead_id JOIN people p ON p.id = c.applicant_id \
      JOIN villages v ON v.id = c.village_id JOIN users u ON u.id = c.officer_id";
 

@@ -11,6 +11,7 @@ mod money;
 mod monitoring;
 mod pages;
 mod permissions;
+mod privacy;
 mod referrals;
 mod screening;
 mod users;

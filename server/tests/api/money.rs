@@ -617,7 +617,10 @@ async fn the_money_pages_render_on_the_server_within_the_village() {
             .text()
             .await
             .unwrap();
-        assert!(html.contains("李小雨"), "the demo's supervised child");
+        assert!(
+            html.contains("李*雨"),
+            "the demo's supervised child, masked in the list"
+        );
         assert!(
             html.contains("2 条待确认"),
             "two records wait for the committee"
@@ -637,7 +640,7 @@ async fn the_money_pages_render_on_the_server_within_the_village() {
         // Another village's committee finds nothing.
         let other = app.client_for("vc.zhengyang").await;
         let html = get(&other, app.url("/money")).await.text().await.unwrap();
-        assert!(!html.contains("李小雨"));
+        assert!(!html.contains("李小雨") && !html.contains("李*雨"));
         let response = get(&other, app.url(&format!("/api/v1/cases/{case_id}/money"))).await;
         assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
         // The officer's case page carries the money section.

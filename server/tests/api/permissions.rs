@@ -449,9 +449,20 @@ fn request_for(method: &Method, path: &str, w: &World, serial: usize) -> (String
         ),
         ("GET", "/api/v1/cases/{id}")
         | ("GET", "/api/v1/cases/{id}/visits")
-        | ("GET", "/api/v1/cases/{id}/referrals") => {
+        | ("GET", "/api/v1/cases/{id}/referrals")
+        | ("GET", "/api/v1/cases/{id}/print")
+        | ("GET", "/api/v1/cases/{id}/reads") => {
             (path.replace("{id}", &w.case_new.to_string()), Body::None)
         }
+        ("GET", "/api/v1/access-grants") => (path.to_string(), Body::None),
+        ("POST", "/api/v1/cases/{id}/access") => (
+            path.replace("{id}", &w.case_new.to_string()),
+            Body::Json(json!({ "reason": "权限矩阵测试：代班回访需要查阅" })),
+        ),
+        ("POST", "/api/v1/cases/{id}/disclosures") => (
+            path.replace("{id}", &w.case_new.to_string()),
+            Body::Json(json!({ "purpose": "权限矩阵测试：报送民政局办理低保" })),
+        ),
         ("POST", "/api/v1/cases/{id}/transitions") => (
             path.replace("{id}", &w.case_new.to_string()),
             Body::Json(json!({ "action": "start_investigation" })),
