@@ -10,5 +10,6 @@ pub mod money;
 pub mod not_found;
 pub mod referrals;
 pub mod screening;
+pub mod stats;
 pub mod users;
 pub mod visits;

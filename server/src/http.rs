@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod cases;
 pub mod error;
+pub mod exports;
 pub mod extract;
 pub mod metrics;
 pub mod money;
@@ -12,6 +13,7 @@ pub mod reference;
 pub mod referrals;
 pub mod screening;
 pub mod ssr;
+pub mod stats;
 pub mod users;
 pub mod visits;
 
@@ -69,6 +71,7 @@ const MAX_JSON_BODY: usize = 64 * 1024;
         (name = "referrals", description = "Consents and referrals to partner agencies (1+N)"),
         (name = "visits", description = "Field visits, their photos and signatures, follow-ups after payment"),
         (name = "money", description = "Aid money: plans, supervision, payments, spending and its confirmation"),
+        (name = "stats", description = "Supervisors' statistics and exports"),
         (name = "health", description = "Probes"),
     )
 )]
@@ -111,6 +114,11 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::decline_green_channel))
         .routes(routes!(cases::list_officers))
         .routes(routes!(cases::case_years))
+        .routes(routes!(stats::get_stats))
+        .routes(routes!(exports::export_cases_csv))
+        .routes(routes!(exports::export_cases_xlsx))
+        .routes(routes!(exports::export_stats_csv))
+        .routes(routes!(exports::export_stats_xlsx))
         // Only the upload takes more than the API's 64 KiB: the innermost limit wins.
         .merge(
             OpenApiRouter::new()

@@ -13,6 +13,7 @@ pub mod money;
 pub mod places;
 pub mod referrals;
 pub mod screening;
+pub mod stats;
 pub mod sessions;
 pub mod throttle;
 pub mod users;

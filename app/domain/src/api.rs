@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::Role;
 
 pub mod money;
+pub mod stats;
 
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;

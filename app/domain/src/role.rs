@@ -67,6 +67,8 @@ impl Role {
             HandleReferrals => self == Role::Partner,
             ReadVisits => matches!(self, Role::Officer | Role::Supervisor),
             RecordVisits => self == Role::Officer,
+            ReadStatistics => self == Role::Supervisor,
+            ReadOwnStatistics => matches!(self, Role::Officer | Role::Supervisor),
         }
     }
 }
@@ -118,6 +120,10 @@ pub enum Permission {
     ReadVisits,
     /// Record visits (with photos and signature) on one's own cases.
     RecordVisits,
+    /// Statistics of any scope (county, township, village, officer) and their exports.
+    ReadStatistics,
+    /// Statistics of one's own cases only (scope `officer` with one's own id).
+    ReadOwnStatistics,
 }
 
 #[cfg(test)]
@@ -169,6 +175,17 @@ mod tests {
         for role in [Role::VillageCommittee, Role::Partner, Role::Admin] {
             assert!(!role.can(Permission::ReadVisits));
             assert!(!role.can(Permission::RecordVisits));
+        }
+    }
+
+    #[test]
+    fn supervisors_read_all_statistics_and_officers_their_own() {
+        assert!(Role::Supervisor.can(Permission::ReadStatistics));
+        assert!(!Role::Officer.can(Permission::ReadStatistics));
+        assert!(Role::Officer.can(Permission::ReadOwnStatistics));
+        for role in [Role::VillageCommittee, Role::Partner, Role::Admin] {
+            assert!(!role.can(Permission::ReadStatistics));
+            assert!(!role.can(Permission::ReadOwnStatistics));
         }
     }
 

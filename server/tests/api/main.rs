@@ -10,6 +10,7 @@ mod monitoring;
 mod pages;
 mod referrals;
 mod screening;
+mod stats;
 mod users;
 mod visits;
 mod volume;
