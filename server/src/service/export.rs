@@ -134,7 +134,8 @@ impl TableWriter {
 }
 
 /// One CSV line (RFC 4180, CRLF). Text that a spreadsheet would run as a
-/// formula (=, +, @) is prefixed with an apostrophe.
+/// formula (=, @, or + and - not followed by a digit, as in "+12.5%") is
+/// prefixed with an apostrophe.
 fn csv_row(out: &mut Vec<u8>, cells: &[Cell]) {
     for (i, cell) in cells.iter().enumerate() {
         if i > 0 {
@@ -142,7 +143,7 @@ fn csv_row(out: &mut Vec<u8>, cells: &[Cell]) {
         }
         let text = match cell {
             Cell::Text(t) => {
-                if t.starts_with(['=', '+', '@']) {
+                if formula_like(t) {
                     format!("'{t}")
                 } else {
                     t.clone()
@@ -160,6 +161,15 @@ fn csv_row(out: &mut Vec<u8>, cells: &[Cell]) {
         }
     }
     out.extend_from_slice(b"\r\n");
+}
+
+fn formula_like(text: &str) -> bool {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some('=' | '@') => true,
+        Some('+' | '-') => !chars.next().is_some_and(|c| c.is_ascii_digit()),
+        _ => false,
+    }
 }
 
 /// Fen as yuan with two decimals, "3000.00".
@@ -417,13 +427,15 @@ mod tests {
                 Cell::Text("a,b".into()),
                 Cell::Text("say \"hi\"".into()),
                 Cell::Text("=SUM(A1)".into()),
+                Cell::Text("+cmd".into()),
+                Cell::Text("+12.5%".into()),
                 Cell::Number("-25.00".into()),
                 Cell::Empty,
             ],
         );
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "\"a,b\",\"say \"\"hi\"\"\",'=SUM(A1),-25.00,\r\n"
+            "\"a,b\",\"say \"\"hi\"\"\",'=SUM(A1),'+cmd,+12.5%,-25.00,\r\n"
         );
     }
 

@@ -7,9 +7,13 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use server::storage::Db;
 
+use calamine::{Data, Reader, Xlsx};
+
 use crate::helpers::{assert_error, get, get_json, on_both, TestApp};
 
 const HOUR: i64 = 3_600_000;
+const FULL_ID: &str = "110101199003070012";
+const FULL_PHONE: &str = "13812345678";
 
 /// UTC ms of a China-time wall clock.
 fn china(y: i32, m: u32, d: u32, h: i64, min: i64) -> i64 {
@@ -63,9 +67,15 @@ async fn fixture(app: &TestApp) -> Fixture {
     ];
     for (n, village, groups) in people {
         let id = 90_000 + n;
+        // The first applicant has an ID number and a phone, for the exports to mask.
+        let (id_number, phone) = if n == 1 {
+            (format!("'{FULL_ID}'"), format!("'{FULL_PHONE}'"))
+        } else {
+            ("NULL".to_string(), "NULL".to_string())
+        };
         exec(db, &format!(
             "INSERT INTO people (id, name, id_number, village_id, phone, priority_groups, created_at) \
-             VALUES ({id}, '统计{n}', NULL, {village}, NULL, '{groups}', 0)"
+             VALUES ({id}, '统计人{n}', {id_number}, {village}, {phone}, '{groups}', 0)"
         )).await;
         for group in groups.split(',') {
             exec(db, &format!("INSERT INTO person_groups (priority_group, person_id) VALUES ('{group}', {id})")).await;
@@ -418,6 +428,147 @@ async fn bad_periods_and_scopes_are_refused() {
         assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_scope").await;
         let response = get(&supervisor, app.url("/api/v1/stats?year=2025&scope=village&scope_id=987654")).await;
         assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "unknown_scope").await;
+        app
+    })
+    .await;
+}
+
+async fn download(client: &reqwest::Client, url: String) -> (String, Vec<u8>) {
+    let response = get(client, url).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
+    (content_type, response.bytes().await.unwrap().to_vec())
+}
+
+fn sheet(bytes: Vec<u8>) -> calamine::Range<Data> {
+    let mut book = Xlsx::new(std::io::Cursor::new(bytes)).expect("an XLSX file");
+    let name = book.sheet_names()[0].clone();
+    book.worksheet_range(&name).expect("the sheet")
+}
+
+fn text(range: &calamine::Range<Data>, row: usize, col: usize) -> String {
+    range.get((row, col)).map(|d| d.to_string()).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_statistics_download_as_xlsx_and_csv_with_chinese_headings() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        fixture(&app).await;
+        let supervisor = app.client_for("zhang.jian").await;
+        let (content_type, bytes) =
+            download(&supervisor, app.url("/api/v1/stats/export.xlsx?year=2025")).await;
+        assert!(content_type.starts_with("application/vnd.openxmlformats"), "{content_type}");
+        let range = sheet(bytes);
+        let headings: Vec<String> = (0..5).map(|c| text(&range, 0, c)).collect();
+        assert_eq!(headings, ["类别", "项目", "本期", "去年同期", "同比"]);
+        let row = (1..range.height())
+            .find(|r| text(&range, *r, 1) == "受理案件")
+            .expect("the cases row");
+        assert_eq!(range.get((row, 2)), Some(&Data::Float(3.0)));
+        assert_eq!(range.get((row, 3)), Some(&Data::Float(1.0)));
+        assert_eq!(text(&range, row, 4), "+200.0%");
+        let paid = (1..range.height())
+            .find(|r| text(&range, *r, 1) == "发放金额（元）")
+            .expect("the money row");
+        assert_eq!(range.get((paid, 2)), Some(&Data::Float(5000.0)));
+        let refused = (1..range.height())
+            .find(|r| text(&range, *r, 1) == "不予救助")
+            .expect("the refusals row");
+        assert_eq!(text(&range, refused, 4), "新增");
+
+        let (content_type, bytes) =
+            download(&supervisor, app.url("/api/v1/stats/export.csv?year=2025&lang=en")).await;
+        assert!(content_type.starts_with("text/csv"));
+        let csv = String::from_utf8(bytes).unwrap();
+        assert!(csv.starts_with("\u{feff}Section,Item,This period,A year earlier,Change\r\n"), "{csv}");
+        assert!(csv.contains("Summary,Cases accepted,3,1,+200.0%\r\n"), "{csv}");
+
+        let officer = app.client_for("chen.ming").await;
+        let response = get(&officer, app.url("/api/v1/stats/export.csv?year=2025&scope=county")).await;
+        assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_case_list_downloads_with_the_list_filters_and_people_masked() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let fx = fixture(&app).await;
+        let supervisor = app.client_for("zhang.jian").await;
+        let query = format!("year=2025&village_id={}", fx.village_a);
+        let (_, bytes) = download(&supervisor, app.url(&format!("/api/v1/cases/export.xlsx?{query}"))).await;
+        let range = sheet(bytes);
+        assert_eq!(text(&range, 0, 0), "案件编号");
+        assert_eq!(text(&range, 0, 4), "身份证号码");
+        // Cases 1 and 3 of village A were accepted in 2025 (case 4 in 2026).
+        assert_eq!(range.height(), 3);
+        assert_eq!(text(&range, 1, 0), "T-1");
+        assert_eq!(text(&range, 2, 0), "T-3");
+        assert_eq!(text(&range, 1, 3), "统**1");
+        assert_eq!(text(&range, 1, 4), "1101**********0012");
+        assert_eq!(text(&range, 1, 5), "138****5678");
+        assert_eq!(text(&range, 1, 6), "统计乡");
+        assert_eq!(text(&range, 1, 9), "12309热线");
+        assert_eq!(text(&range, 1, 10), "未成年人、建档立卡/监测户");
+        assert_eq!(text(&range, 1, 11), "是");
+
+        let (_, bytes) = download(&supervisor, app.url(&format!("/api/v1/cases/export.csv?{query}"))).await;
+        let csv = String::from_utf8(bytes).unwrap();
+        assert_eq!(csv.lines().count(), 3, "{csv}");
+        assert!(csv.contains("1101**********0012") && csv.contains("138****5678"));
+        assert!(!csv.contains(FULL_ID) && !csv.contains(FULL_PHONE) && !csv.contains("统计人1"));
+
+        let response = get(&supervisor, app.url("/api/v1/cases/export.csv?state=nonsense")).await;
+        assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_state").await;
+        let admin = app.client_for("admin").await;
+        let response = get(&admin, app.url("/api/v1/cases/export.xlsx")).await;
+        assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_case_export_runs_across_many_pages() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        server::service::volume::generate(&app.db, &server::config::AppConfig::default(), 4_500, 3)
+            .await
+            .expect("generates");
+        let supervisor = app.client_for("zhang.jian").await;
+        let total = get_json(&supervisor, app.url("/api/v1/cases?per_page=1")).await["total"]
+            .as_i64()
+            .unwrap();
+        let (_, bytes) = download(&supervisor, app.url("/api/v1/cases/export.csv")).await;
+        let csv = String::from_utf8(bytes).unwrap();
+        assert_eq!(csv.lines().count() as i64, total + 1, "a heading and every case");
+        let (_, bytes) = download(&supervisor, app.url("/api/v1/cases/export.xlsx")).await;
+        assert_eq!(sheet(bytes).height() as i64, total + 1);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_dashboard_and_the_bulletin_render_on_the_server() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        fixture(&app).await;
+        let supervisor = app.client_for("zhang.jian").await;
+        let page = get(&supervisor, app.url("/stats?year=2025")).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("data-testid=\"figure-cases-handled\""), "{html}");
+        assert!(html.contains("+200.0%"));
+        assert!(html.contains("<svg") && html.contains("<title>线索来源</title>"));
+        assert!(html.contains("/api/v1/stats/export.xlsx?year=2025"));
+        let bulletin = get(&supervisor, app.url("/stats/bulletin?year=2025")).await;
+        let html = bulletin.text().await.unwrap();
+        assert!(html.contains("2025年度国家司法救助工作统计公报"), "{html}");
+        assert!(html.contains("全县受理国家司法救助案件3件"));
         app
     })
     .await;
