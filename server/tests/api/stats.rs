@@ -532,7 +532,7 @@ async fn the_case_list_downloads_with_the_list_filters_and_people_masked() {
 }
 
 #[tokio::test]
-async fn a_case_export_runs_across_many_pages() {
+async fn generated_volume_data_fills_every_figure_and_exports_across_pages() {
     on_both(|app| async move {
         app.load_demo().await;
         server::service::volume::generate(&app.db, &server::config::AppConfig::default(), 4_500, 3)
@@ -547,6 +547,23 @@ async fn a_case_export_runs_across_many_pages() {
         assert_eq!(csv.lines().count() as i64, total + 1, "a heading and every case");
         let (_, bytes) = download(&supervisor, app.url("/api/v1/cases/export.xlsx")).await;
         assert_eq!(sheet(bytes).height() as i64, total + 1);
+
+        // Last year is complete in the generated data: every kind of figure has something.
+        let last_year = domain::date::china_date(server::storage::now_ms()).0 - 1;
+        let s = get_json(&supervisor, app.url(&format!("/api/v1/stats?year={last_year}"))).await;
+        for figure in ["leads", "cases_handled", "cases_granted", "money_approved_fen", "money_paid_fen",
+                       "people_aided", "green_channel_cases", "follow_ups_due", "follow_ups_on_time"] {
+            assert!(s[figure]["current"].as_i64().unwrap() > 0, "{figure} in {s}");
+            assert!(s[figure]["previous"].as_i64().unwrap() > 0, "{figure} a year earlier");
+        }
+        assert!(s["green_channel_median_hours"]["current_tenths"].as_i64().unwrap() > 0);
+        let referred: i64 = s["referrals"].as_array().unwrap().iter()
+            .map(|a| a["total"]["current"].as_i64().unwrap()).sum();
+        assert!(referred > 0);
+        // The generated ledgers add up: each plan's paid sum is its payments'.
+        let unbalanced = scalar(&app.db, "SELECT COUNT(*) FROM money_plans mp WHERE mp.paid_fen <> \
+            (SELECT COALESCE(SUM(p.amount_fen), 0) FROM money_payments p WHERE p.case_id = mp.case_id)").await;
+        assert_eq!(unbalanced, 0);
         app
     })
     .await;
