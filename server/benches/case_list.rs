@@ -42,10 +42,22 @@ const STATS_QUERIES: &[(&str, &str)] = &[
     ("stats: this year, county", "year={this_year}"),
     ("stats: last year, county", "year={last_year}"),
     ("stats: a quarter, county", "year={last_year}&quarter=2"),
-    ("stats: a month, a village", "year={last_year}&month=6&scope=village&scope_id={village}"),
-    ("stats: a year, a township", "year={last_year}&scope=township&scope_id={township}"),
-    ("stats: a year, an officer", "year={last_year}&scope=officer&scope_id={officer}"),
-    ("stats: 18 months from-to", "from={last_year}-01-01&to={this_year}-06-30"),
+    (
+        "stats: a month, a village",
+        "year={last_year}&month=6&scope=village&scope_id={village}",
+    ),
+    (
+        "stats: a year, a township",
+        "year={last_year}&scope=township&scope_id={township}",
+    ),
+    (
+        "stats: a year, an officer",
+        "year={last_year}&scope=officer&scope_id={officer}",
+    ),
+    (
+        "stats: 18 months from-to",
+        "from={last_year}-01-01&to={this_year}-06-30",
+    ),
 ];
 
 #[tokio::main]

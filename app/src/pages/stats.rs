@@ -63,7 +63,11 @@ struct Selection {
 impl Selection {
     fn query(&self) -> String {
         let mut q = match self.kind.as_str() {
-            "quarter" => format!("year={}&quarter={}", encode(&self.year), encode(&self.quarter)),
+            "quarter" => format!(
+                "year={}&quarter={}",
+                encode(&self.year),
+                encode(&self.quarter)
+            ),
             "month" => format!("year={}&month={}", encode(&self.year), encode(&self.month)),
             "range" => format!("from={}&to={}", encode(&self.from), encode(&self.to)),
             _ => format!("year={}", encode(&self.year)),
@@ -122,7 +126,7 @@ pub fn StatsPage(me: Me) -> impl IntoView {
     });
     let stats = Resource::new(
         move || selection.get().query(),
-        |query| api::get_stats(query),
+        api::get_stats,
     );
     let villages = Resource::new(|| (), |_| api::list_villages());
     let officers = Resource::new(|| (), |_| api::list_officers());
@@ -284,7 +288,13 @@ fn Dashboard(stats: StatsView) -> impl IntoView {
 
 fn rows(i18n: I18n, prefix: &str, list: &[KeyedFigure]) -> Vec<(String, i64, i64)> {
     list.iter()
-        .map(|k| (label(i18n, prefix, &k.key), k.figure.current, k.figure.previous))
+        .map(|k| {
+            (
+                label(i18n, prefix, &k.key),
+                k.figure.current,
+                k.figure.previous,
+            )
+        })
         .collect()
 }
 
@@ -418,7 +428,7 @@ pub fn BulletinPage() -> impl IntoView {
         .with_untracked(|q| q.get("year"))
         .unwrap_or_else(|| this_year().to_string());
     let query = format!("year={}", encode(&year));
-    let stats = Resource::new(move || query.clone(), |query| api::get_stats(query));
+    let stats = Resource::new(move || query.clone(), api::get_stats);
     view! {
         <article class="card bulletin" data-testid="bulletin">
             <Transition fallback=move || view! { <p class="muted">{move || i18n.t(Key::CommonLoading)}</p> }>

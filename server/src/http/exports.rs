@@ -59,10 +59,16 @@ fn download(stream: ExportStream, format: Format, name: &str) -> Response {
     {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
     if format == Format::Xlsx {
         // Already deflated: keeps the compression layer from zipping it again.
-        headers.insert(header::CONTENT_ENCODING, header::HeaderValue::from_static("identity"));
+        headers.insert(
+            header::CONTENT_ENCODING,
+            header::HeaderValue::from_static("identity"),
+        );
     }
     response
 }
@@ -86,9 +92,21 @@ fn case_query(q: CaseExportQuery) -> (CaseQuery, Option<String>) {
     )
 }
 
-async fn cases(state: AppState, actor: Actor, q: CaseExportQuery, format: Format) -> ApiResult<Response> {
+async fn cases(
+    state: AppState,
+    actor: Actor,
+    q: CaseExportQuery,
+    format: Format,
+) -> ApiResult<Response> {
     let (query, lang) = case_query(q);
-    let stream = export::export_cases(&state.db, &state.config, &actor, &query, format, lang.as_deref())?;
+    let stream = export::export_cases(
+        &state.db,
+        &state.config,
+        &actor,
+        &query,
+        format,
+        lang.as_deref(),
+    )?;
     Ok(download(stream, format, "cases"))
 }
 
@@ -128,8 +146,15 @@ async fn stats(
     format: Format,
 ) -> ApiResult<Response> {
     let query = StatsQuery::from(params);
-    let stream =
-        export::export_stats(&state.db, &state.config, &actor, &query, format, lang.as_deref()).await?;
+    let stream = export::export_stats(
+        &state.db,
+        &state.config,
+        &actor,
+        &query,
+        format,
+        lang.as_deref(),
+    )
+    .await?;
     Ok(download(stream, format, "statistics"))
 }
 

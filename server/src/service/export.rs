@@ -104,7 +104,9 @@ impl TableWriter {
                 csv_row(&mut out, &cells);
                 TableWriter::Csv(out)
             }
-            Format::Xlsx => TableWriter::Xlsx(Box::new(XlsxWriter::new(sheet, headings, now_ms())?)),
+            Format::Xlsx => {
+                TableWriter::Xlsx(Box::new(XlsxWriter::new(sheet, headings, now_ms())?))
+            }
         })
     }
 
@@ -369,11 +371,21 @@ fn stats_table(view: &StatsView, format: Format, labels: &Labels) -> std::io::Re
     }
     let section = labels.get("stats.leads_by_channel");
     for k in &view.leads_by_channel {
-        line(&section, labels.get(&format!("channel.{}", k.key)), &k.figure, false)?;
+        line(
+            &section,
+            labels.get(&format!("channel.{}", k.key)),
+            &k.figure,
+            false,
+        )?;
     }
     let section = labels.get("stats.people_by_group");
     for k in &view.people_aided_by_group {
-        line(&section, labels.get(&format!("group.{}", k.key)), &k.figure, false)?;
+        line(
+            &section,
+            labels.get(&format!("group.{}", k.key)),
+            &k.figure,
+            false,
+        )?;
     }
     let section = labels.get("stats.referrals_by_agency");
     for agency in &view.referrals {
@@ -449,7 +461,10 @@ mod tests {
     #[test]
     fn labels_are_chinese_by_default() {
         assert_eq!(Labels::load(None).get("export.case_number"), "案件编号");
-        assert_eq!(Labels::load(Some("en")).get("export.case_number"), "Case number");
+        assert_eq!(
+            Labels::load(Some("en")).get("export.case_number"),
+            "Case number"
+        );
         assert_eq!(Labels::load(None).get("no.such.key"), "no.such.key");
     }
 }

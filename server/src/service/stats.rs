@@ -14,9 +14,7 @@ use domain::api::stats::{
 use domain::api::NamedRef;
 use domain::case::{Channel, PriorityGroup};
 use domain::referral::ReferralState;
-use domain::stats::{
-    follow_up_payment_window, follow_ups_on_time, median_hours_tenths, Period,
-};
+use domain::stats::{follow_up_payment_window, follow_ups_on_time, median_hours_tenths, Period};
 use domain::Permission;
 
 use super::cases::invalid;
@@ -72,9 +70,8 @@ pub async fn resolve(
     } else {
         query.scope_id
     };
-    let need_id = || {
-        id.ok_or_else(|| invalid("scope_id", "missing_scope_id", "this scope needs scope_id"))
-    };
+    let need_id =
+        || id.ok_or_else(|| invalid("scope_id", "missing_scope_id", "this scope needs scope_id"));
     let scope = match kind {
         "county" => Scope::County,
         "township" => Scope::Township(need_id()?),
@@ -126,12 +123,7 @@ pub async fn dashboard(
         async { Ok::<_, ServiceError>(store::agencies(db).await?) },
     )?;
     Ok(build_view(
-        &period,
-        &previous,
-        scope_view,
-        &current,
-        &before,
-        &agencies,
+        &period, &previous, scope_view, &current, &before, &agencies,
     ))
 }
 
@@ -216,7 +208,9 @@ async fn figures(
     // counts from its first payment.
     let mut cases: HashMap<i64, (i64, Vec<i64>)> = HashMap::new();
     for row in follow_ups {
-        let entry = cases.entry(row.case_id).or_insert((row.paid_at, Vec::new()));
+        let entry = cases
+            .entry(row.case_id)
+            .or_insert((row.paid_at, Vec::new()));
         entry.0 = entry.0.min(row.paid_at);
         if let Some(at) = row.visited_at {
             entry.1.push(at);
@@ -233,7 +227,11 @@ async fn figures(
     Ok(figures)
 }
 
-fn keyed(keys: &[&str], current: &HashMap<String, i64>, before: &HashMap<String, i64>) -> Vec<KeyedFigure> {
+fn keyed(
+    keys: &[&str],
+    current: &HashMap<String, i64>,
+    before: &HashMap<String, i64>,
+) -> Vec<KeyedFigure> {
     keys.iter()
         .map(|key| KeyedFigure {
             key: (*key).to_string(),

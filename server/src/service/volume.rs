@@ -468,13 +468,34 @@ impl Batch {
             }
             if let (Some(paid_at), Some(approved)) = (paid_at, approved_fen) {
                 let followed_up = matches!(state, CaseState::FollowingUp | CaseState::Closed);
-                batch.money(rng, case_id, officer, approved, paid_at, green, minor, followed_up, input.now, &config.follow_up_days);
+                batch.money(
+                    rng,
+                    case_id,
+                    officer,
+                    approved,
+                    paid_at,
+                    green,
+                    minor,
+                    followed_up,
+                    input.now,
+                    &config.follow_up_days,
+                );
             }
-            if !matches!(state, CaseState::Accepted | CaseState::Investigating | CaseState::Withdrawn)
-                && rng.chance(15)
+            if !matches!(
+                state,
+                CaseState::Accepted | CaseState::Investigating | CaseState::Withdrawn
+            ) && rng.chance(15)
             {
                 let agency = *rng.pick(agencies);
-                batch.referral(rng, case_id, person_ids[0], officer, agency, accepted_at, input.now);
+                batch.referral(
+                    rng,
+                    case_id,
+                    person_ids[0],
+                    officer,
+                    agency,
+                    accepted_at,
+                    input.now,
+                );
             }
             let number = format_case_number(&config.case_number_prefix, input.year, *seq);
             let agent_id = person_ids.get(1).copied();
@@ -530,7 +551,10 @@ impl Batch {
         // A minor's aid comes in two installments, two months apart.
         let first_amount = if minor { approved / 2 } else { approved };
         let parts = if minor {
-            vec![(paid_at, first_amount), (paid_at + 60 * DAY, approved - first_amount)]
+            vec![
+                (paid_at, first_amount),
+                (paid_at + 60 * DAY, approved - first_amount),
+            ]
         } else {
             vec![(paid_at, approved)]
         };
@@ -558,7 +582,14 @@ impl Batch {
                     Value::Int(installment),
                     Value::Int(*amount),
                     Value::Text(format_date(china_date(at))),
-                    Value::Text(if rng.chance(90) { "bank_transfer" } else { "cash" }.into()),
+                    Value::Text(
+                        if rng.chance(90) {
+                            "bank_transfer"
+                        } else {
+                            "cash"
+                        }
+                        .into(),
+                    ),
                     Value::Text(format!("YH{}", 100_000 + rng.below(900_000))),
                     Value::Int(officer),
                     Value::Int(at),
@@ -567,7 +598,14 @@ impl Batch {
         }
         self.plans.push(vec![
             Value::Int(case_id),
-            Value::Text(if parts.len() > 1 { "installments" } else { "single" }.into()),
+            Value::Text(
+                if parts.len() > 1 {
+                    "installments"
+                } else {
+                    "single"
+                }
+                .into(),
+            ),
             Value::Bool(false),
             Value::Int(approved),
             Value::Int(paid),
@@ -595,7 +633,14 @@ impl Batch {
             self.visits.push(vec![
                 Value::Text(format!("{:016x}{:016x}", rng.next(), rng.next())),
                 Value::Int(case_id),
-                Value::Text(if rng.chance(60) { "phone_follow_up" } else { "on_site_follow_up" }.into()),
+                Value::Text(
+                    if rng.chance(60) {
+                        "phone_follow_up"
+                    } else {
+                        "on_site_follow_up"
+                    }
+                    .into(),
+                ),
                 Value::Int(at),
                 Value::Text("申请人家中".into()),
                 Value::Text("申请人本人".into()),

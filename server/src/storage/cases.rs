@@ -693,7 +693,11 @@ pub async fn export_page(
         where_clause,
         binds,
     } = filter_sql(filter);
-    let keyset = if where_clause.is_empty() { " WHERE" } else { " AND" };
+    let keyset = if where_clause.is_empty() {
+        " WHERE"
+    } else {
+        " AND"
+    };
     let sql = format!(
         "SELECT c.id, c.number, c.state, c.accepted_at, p.name AS applicant_name, p.id_number, p.phone, \
          t.name AS township_name, v.name AS village_name, u.display_name AS officer_name, l.channel, \

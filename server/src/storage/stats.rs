@@ -130,13 +130,24 @@ macro_rules! scoped {
 }
 
 /// Leads received in the range, by channel.
-pub async fn leads_by_channel(db: &Db, scope: Scope, range: &Range) -> StorageResult<Vec<KeyCount>> {
+pub async fn leads_by_channel(
+    db: &Db,
+    scope: Scope,
+    range: &Range,
+) -> StorageResult<Vec<KeyCount>> {
     let sql = format!(
         "SELECT l.channel AS key, COUNT(*) AS n FROM leads l \
          WHERE l.received_on >= $1 AND l.received_on <= $2{} GROUP BY l.channel",
         scope.on_leads()
     );
-    scoped!(db, scope, query_as::<KeyCount>(&sql), &range.from, &range.to, fetch_all)
+    scoped!(
+        db,
+        scope,
+        query_as::<KeyCount>(&sql),
+        &range.from,
+        &range.to,
+        fetch_all
+    )
 }
 
 /// Cases accepted in the range, and how many of them are green-channel cases.
@@ -147,7 +158,14 @@ pub async fn handled(db: &Db, scope: Scope, range: &Range) -> StorageResult<Hand
          FROM cases c WHERE c.accepted_at >= $1 AND c.accepted_at < $2{}",
         scope.on_cases()
     );
-    scoped!(db, scope, query_as::<HandledRow>(&sql), range.start, range.end, fetch_one)
+    scoped!(
+        db,
+        scope,
+        query_as::<HandledRow>(&sql),
+        range.start,
+        range.end,
+        fetch_one
+    )
 }
 
 /// Approvals and refusals in the range: distinct cases and the fen approved.
@@ -160,7 +178,14 @@ pub async fn decisions(db: &Db, scope: Scope, range: &Range) -> StorageResult<Ve
         scope.join_cases("e.case_id"),
         scope.on_cases()
     );
-    scoped!(db, scope, query_as::<DecisionRow>(&sql), range.start, range.end, fetch_all)
+    scoped!(
+        db,
+        scope,
+        query_as::<DecisionRow>(&sql),
+        range.start,
+        range.end,
+        fetch_all
+    )
 }
 
 /// Fen paid on days in the range.
@@ -171,7 +196,14 @@ pub async fn paid_fen(db: &Db, scope: Scope, range: &Range) -> StorageResult<i64
         scope.join_cases("m.case_id"),
         scope.on_cases()
     );
-    scoped!(db, scope, query_scalar::<i64>(&sql), &range.from, &range.to, fetch_one)
+    scoped!(
+        db,
+        scope,
+        query_scalar::<i64>(&sql),
+        &range.from,
+        &range.to,
+        fetch_one
+    )
 }
 
 /// Applicants whose aid was approved in the range: all, then by priority group.
@@ -190,8 +222,22 @@ pub async fn people_aided(
         "SELECT pg.priority_group AS key, COUNT(DISTINCT c.applicant_id) AS n {from} \
          JOIN person_groups pg ON pg.person_id = c.applicant_id {filter} GROUP BY pg.priority_group"
     );
-    let total = scoped!(db, scope, query_scalar::<i64>(&total_sql), range.start, range.end, fetch_one)?;
-    let groups = scoped!(db, scope, query_as::<KeyCount>(&groups_sql), range.start, range.end, fetch_all)?;
+    let total = scoped!(
+        db,
+        scope,
+        query_scalar::<i64>(&total_sql),
+        range.start,
+        range.end,
+        fetch_one
+    )?;
+    let groups = scoped!(
+        db,
+        scope,
+        query_as::<KeyCount>(&groups_sql),
+        range.start,
+        range.end,
+        fetch_all
+    )?;
     Ok((total, groups))
 }
 
@@ -209,7 +255,14 @@ pub async fn green_durations(
          GROUP BY c.id, c.accepted_at",
         scope.on_cases()
     );
-    scoped!(db, scope, query_as::<DurationRow>(&sql), range.start, range.end, fetch_all)
+    scoped!(
+        db,
+        scope,
+        query_as::<DurationRow>(&sql),
+        range.start,
+        range.end,
+        fetch_all
+    )
 }
 
 /// Cases whose payment began in `[start, end)`, each with its follow-up
@@ -229,7 +282,14 @@ pub async fn paid_with_follow_ups(
         scope.join_cases("e.case_id"),
         scope.on_cases()
     );
-    scoped!(db, scope, query_as::<FollowUpRow>(&sql), start, end, fetch_all)
+    scoped!(
+        db,
+        scope,
+        query_as::<FollowUpRow>(&sql),
+        start,
+        end,
+        fetch_all
+    )
 }
 
 /// Referrals made in the range, per agency and the state they are in now.
@@ -242,7 +302,14 @@ pub async fn referrals(db: &Db, scope: Scope, range: &Range) -> StorageResult<Ve
         scope.join_cases("r.case_id"),
         scope.on_cases()
     );
-    scoped!(db, scope, query_as::<ReferralCount>(&sql), range.start, range.end, fetch_all)
+    scoped!(
+        db,
+        scope,
+        query_as::<ReferralCount>(&sql),
+        range.start,
+        range.end,
+        fetch_all
+    )
 }
 
 /// The name of a township, village or officer, if it exists.

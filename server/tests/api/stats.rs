@@ -53,7 +53,11 @@ async fn fixture(app: &TestApp) -> Fixture {
     let sup = scalar(db, "SELECT id FROM users WHERE username = 'zhang.jian'").await;
     let agency = scalar(db, "SELECT MIN(id) FROM agencies").await;
     let (t, a, b) = (9001, 9101, 9102);
-    exec(db, &format!("INSERT INTO townships (id, name) VALUES ({t}, '统计乡')")).await;
+    exec(
+        db,
+        &format!("INSERT INTO townships (id, name) VALUES ({t}, '统计乡')"),
+    )
+    .await;
     exec(db, &format!("INSERT INTO villages (id, township_id, name) VALUES ({a}, {t}, '甲村'), ({b}, {t}, '乙村')")).await;
     // People: (id, village, groups)
     let people = [
@@ -98,11 +102,15 @@ async fn fixture(app: &TestApp) -> Fixture {
              VALUES ({}, '{channel}', '{on}', '来访', '统计', '{status}', {case}, {officer}, 0, 0)",
             90_000 + n
         )).await;
-        exec(db, &format!(
-            "INSERT INTO lead_people (lead_id, person_id, position) VALUES ({}, {}, 0)",
-            90_000 + n,
-            90_000 + n
-        )).await;
+        exec(
+            db,
+            &format!(
+                "INSERT INTO lead_people (lead_id, person_id, position) VALUES ({}, {}, 0)",
+                90_000 + n,
+                90_000 + n
+            ),
+        )
+        .await;
     }
     // Cases: (n, village, officer, green, accepted_at, year)
     let cases = [
@@ -138,7 +146,11 @@ async fn fixture(app: &TestApp) -> Fixture {
         (5, "start_payment", china(2024, 11, 20, 10, 0), None),
     ];
     for (n, action, at, amount) in events {
-        let actor = if matches!(action, "approve" | "refuse") { sup } else { o1 };
+        let actor = if matches!(action, "approve" | "refuse") {
+            sup
+        } else {
+            o1
+        };
         let amount = amount.map_or("NULL".to_string(), |f: i64| f.to_string());
         exec(db, &format!(
             "INSERT INTO case_events (case_id, at, actor_id, action, from_state, to_state, amount_fen) \
@@ -149,13 +161,25 @@ async fn fixture(app: &TestApp) -> Fixture {
     // Plans and payments: (case, approved, [(installment, paid_on, recorded_at, fen)])
     let plans: [(i64, i64, &[(i64, &str, i64, i64)]); 3] = [
         // First payment 36 hours after acceptance.
-        (1, 300_000, &[(1, "2025-03-03", china(2025, 3, 3, 22, 0), 300_000)]),
+        (
+            1,
+            300_000,
+            &[(1, "2025-03-03", china(2025, 3, 3, 22, 0), 300_000)],
+        ),
         // 48 hours; the second installment is paid on New Year's Day 2026.
-        (2, 500_000, &[
-            (2, "2025-06-13", china(2025, 6, 13, 9, 0), 200_000),
-            (3, "2026-01-01", china(2026, 1, 1, 1, 0), 300_000),
-        ]),
-        (5, 400_000, &[(4, "2024-11-20", china(2024, 11, 20, 10, 0), 400_000)]),
+        (
+            2,
+            500_000,
+            &[
+                (2, "2025-06-13", china(2025, 6, 13, 9, 0), 200_000),
+                (3, "2026-01-01", china(2026, 1, 1, 1, 0), 300_000),
+            ],
+        ),
+        (
+            5,
+            400_000,
+            &[(4, "2024-11-20", china(2024, 11, 20, 10, 0), 400_000)],
+        ),
     ];
     for (n, approved, payments) in plans {
         let case = 90_000 + n;
@@ -253,10 +277,22 @@ async fn county_figures_of_a_year_match_the_hand_computed_fixture() {
         assert_eq!(s["scope"]["kind"], "county");
         // Leads: 2025 has L1, L2 (hotline), L3 (letters), L7 (outreach); 2024 L5 (hotline), L6 (screening).
         assert_eq!(fig(&s["leads"]), f(4, 2, "+100.0%"));
-        assert_eq!(fig(keyed(&s["leads_by_channel"], "hotline_12309")), f(2, 1, "+100.0%"));
-        assert_eq!(fig(keyed(&s["leads_by_channel"], "letters_visits")), f(1, 0, "new"));
-        assert_eq!(fig(keyed(&s["leads_by_channel"], "case_screening")), f(0, 1, "-100.0%"));
-        assert_eq!(fig(keyed(&s["leads_by_channel"], "outreach")), f(1, 0, "new"));
+        assert_eq!(
+            fig(keyed(&s["leads_by_channel"], "hotline_12309")),
+            f(2, 1, "+100.0%")
+        );
+        assert_eq!(
+            fig(keyed(&s["leads_by_channel"], "letters_visits")),
+            f(1, 0, "new")
+        );
+        assert_eq!(
+            fig(keyed(&s["leads_by_channel"], "case_screening")),
+            f(0, 1, "-100.0%")
+        );
+        assert_eq!(
+            fig(keyed(&s["leads_by_channel"], "outreach")),
+            f(1, 0, "new")
+        );
         assert_eq!(fig(keyed(&s["leads_by_channel"], "other")), f(0, 0, "0.0%"));
         assert_eq!(s["leads_by_channel"].as_array().unwrap().len(), 10);
         // Cases 1, 2 and 3 (23:30 on 31 December); case 4 is 2026's.
@@ -264,7 +300,10 @@ async fn county_figures_of_a_year_match_the_hand_computed_fixture() {
         assert_eq!(fig(&s["cases_granted"]), f(2, 1, "+100.0%"));
         // Case 2 refused in June (then granted), case 3 at 23:45 on 31 December.
         assert_eq!(fig(&s["cases_refused"]), f(2, 0, "new"));
-        assert_eq!(fig(&s["money_approved_fen"]), f(800_000, 400_000, "+100.0%"));
+        assert_eq!(
+            fig(&s["money_approved_fen"]),
+            f(800_000, 400_000, "+100.0%")
+        );
         // 3,000 + 2,000 yuan; the 3,000 paid on New Year's Day 2026 is not 2025's.
         assert_eq!(fig(&s["money_paid_fen"]), f(500_000, 400_000, "+25.0%"));
         assert_eq!(fig(&s["people_aided"]), f(2, 1, "+100.0%"));
@@ -304,7 +343,10 @@ async fn scopes_narrow_the_figures_and_a_decrease_is_negative() {
         let supervisor = app.client_for("zhang.jian").await;
         let village = get_json(
             &supervisor,
-            app.url(&format!("/api/v1/stats?year=2025&scope=village&scope_id={}", fx.village_a)),
+            app.url(&format!(
+                "/api/v1/stats?year=2025&scope=village&scope_id={}",
+                fx.village_a
+            )),
         )
         .await;
         assert_eq!(village["scope"]["name"], "甲村");
@@ -313,23 +355,38 @@ async fn scopes_narrow_the_figures_and_a_decrease_is_negative() {
         assert_eq!(fig(&village["cases_handled"]), f(2, 1, "+100.0%"));
         assert_eq!(fig(&village["cases_granted"]), f(1, 1, "0.0%"));
         // 3,000 yuan against 4,000: a quarter less.
-        assert_eq!(fig(&village["money_paid_fen"]), f(300_000, 400_000, "-25.0%"));
-        assert_eq!(fig(&village["money_approved_fen"]), f(300_000, 400_000, "-25.0%"));
+        assert_eq!(
+            fig(&village["money_paid_fen"]),
+            f(300_000, 400_000, "-25.0%")
+        );
+        assert_eq!(
+            fig(&village["money_approved_fen"]),
+            f(300_000, 400_000, "-25.0%")
+        );
         assert_eq!(fig(&village["follow_ups_due"]), f(3, 1, "+200.0%"));
         assert_eq!(fig(&village["follow_ups_on_time"]), f(1, 1, "0.0%"));
 
         let township = get_json(
             &supervisor,
-            app.url(&format!("/api/v1/stats?year=2025&scope=township&scope_id={}", fx.township)),
+            app.url(&format!(
+                "/api/v1/stats?year=2025&scope=township&scope_id={}",
+                fx.township
+            )),
         )
         .await;
         assert_eq!(fig(&township["leads"]), f(4, 2, "+100.0%"));
         assert_eq!(fig(&township["cases_handled"]), f(3, 1, "+200.0%"));
-        assert_eq!(fig(&township["money_paid_fen"]), f(500_000, 400_000, "+25.0%"));
+        assert_eq!(
+            fig(&township["money_paid_fen"]),
+            f(500_000, 400_000, "+25.0%")
+        );
 
         let officer = get_json(
             &supervisor,
-            app.url(&format!("/api/v1/stats?year=2025&scope=officer&scope_id={}", fx.officer_2)),
+            app.url(&format!(
+                "/api/v1/stats?year=2025&scope=officer&scope_id={}",
+                fx.officer_2
+            )),
         )
         .await;
         // chen.ming: lead L2 against L6; case 2 against none.
@@ -422,11 +479,28 @@ async fn bad_periods_and_scopes_are_refused() {
             let response = get(&supervisor, app.url(&format!("/api/v1/stats?{query}"))).await;
             assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_period").await;
         }
-        let response = get(&supervisor, app.url("/api/v1/stats?year=2025&scope=village")).await;
-        assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "missing_scope_id").await;
-        let response = get(&supervisor, app.url("/api/v1/stats?year=2025&scope=planet&scope_id=1")).await;
+        let response = get(
+            &supervisor,
+            app.url("/api/v1/stats?year=2025&scope=village"),
+        )
+        .await;
+        assert_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "missing_scope_id",
+        )
+        .await;
+        let response = get(
+            &supervisor,
+            app.url("/api/v1/stats?year=2025&scope=planet&scope_id=1"),
+        )
+        .await;
         assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_scope").await;
-        let response = get(&supervisor, app.url("/api/v1/stats?year=2025&scope=village&scope_id=987654")).await;
+        let response = get(
+            &supervisor,
+            app.url("/api/v1/stats?year=2025&scope=village&scope_id=987654"),
+        )
+        .await;
         assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "unknown_scope").await;
         app
     })
@@ -436,7 +510,10 @@ async fn bad_periods_and_scopes_are_refused() {
 async fn download(client: &reqwest::Client, url: String) -> (String, Vec<u8>) {
     let response = get(client, url).await;
     assert_eq!(response.status(), StatusCode::OK);
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string();
     (content_type, response.bytes().await.unwrap().to_vec())
 }
 
@@ -447,7 +524,10 @@ fn sheet(bytes: Vec<u8>) -> calamine::Range<Data> {
 }
 
 fn text(range: &calamine::Range<Data>, row: usize, col: usize) -> String {
-    range.get((row, col)).map(|d| d.to_string()).unwrap_or_default()
+    range
+        .get((row, col))
+        .map(|d| d.to_string())
+        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -458,7 +538,10 @@ async fn the_statistics_download_as_xlsx_and_csv_with_chinese_headings() {
         let supervisor = app.client_for("zhang.jian").await;
         let (content_type, bytes) =
             download(&supervisor, app.url("/api/v1/stats/export.xlsx?year=2025")).await;
-        assert!(content_type.starts_with("application/vnd.openxmlformats"), "{content_type}");
+        assert!(
+            content_type.starts_with("application/vnd.openxmlformats"),
+            "{content_type}"
+        );
         let range = sheet(bytes);
         let headings: Vec<String> = (0..5).map(|c| text(&range, 0, c)).collect();
         assert_eq!(headings, ["类别", "项目", "本期", "去年同期", "同比"]);
@@ -477,15 +560,28 @@ async fn the_statistics_download_as_xlsx_and_csv_with_chinese_headings() {
             .expect("the refusals row");
         assert_eq!(text(&range, refused, 4), "新增");
 
-        let (content_type, bytes) =
-            download(&supervisor, app.url("/api/v1/stats/export.csv?year=2025&lang=en")).await;
+        let (content_type, bytes) = download(
+            &supervisor,
+            app.url("/api/v1/stats/export.csv?year=2025&lang=en"),
+        )
+        .await;
         assert!(content_type.starts_with("text/csv"));
         let csv = String::from_utf8(bytes).unwrap();
-        assert!(csv.starts_with("\u{feff}Section,Item,This period,A year earlier,Change\r\n"), "{csv}");
-        assert!(csv.contains("Summary,Cases accepted,3,1,+200.0%\r\n"), "{csv}");
+        assert!(
+            csv.starts_with("\u{feff}Section,Item,This period,A year earlier,Change\r\n"),
+            "{csv}"
+        );
+        assert!(
+            csv.contains("Summary,Cases accepted,3,1,+200.0%\r\n"),
+            "{csv}"
+        );
 
         let officer = app.client_for("chen.ming").await;
-        let response = get(&officer, app.url("/api/v1/stats/export.csv?year=2025&scope=county")).await;
+        let response = get(
+            &officer,
+            app.url("/api/v1/stats/export.csv?year=2025&scope=county"),
+        )
+        .await;
         assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
         app
     })
@@ -499,7 +595,11 @@ async fn the_case_list_downloads_with_the_list_filters_and_people_masked() {
         let fx = fixture(&app).await;
         let supervisor = app.client_for("zhang.jian").await;
         let query = format!("year=2025&village_id={}", fx.village_a);
-        let (_, bytes) = download(&supervisor, app.url(&format!("/api/v1/cases/export.xlsx?{query}"))).await;
+        let (_, bytes) = download(
+            &supervisor,
+            app.url(&format!("/api/v1/cases/export.xlsx?{query}")),
+        )
+        .await;
         let range = sheet(bytes);
         assert_eq!(text(&range, 0, 0), "案件编号");
         assert_eq!(text(&range, 0, 4), "身份证号码");
@@ -515,13 +615,21 @@ async fn the_case_list_downloads_with_the_list_filters_and_people_masked() {
         assert_eq!(text(&range, 1, 10), "未成年人、建档立卡/监测户");
         assert_eq!(text(&range, 1, 11), "是");
 
-        let (_, bytes) = download(&supervisor, app.url(&format!("/api/v1/cases/export.csv?{query}"))).await;
+        let (_, bytes) = download(
+            &supervisor,
+            app.url(&format!("/api/v1/cases/export.csv?{query}")),
+        )
+        .await;
         let csv = String::from_utf8(bytes).unwrap();
         assert_eq!(csv.lines().count(), 3, "{csv}");
         assert!(csv.contains("1101**********0012") && csv.contains("138****5678"));
         assert!(!csv.contains(FULL_ID) && !csv.contains(FULL_PHONE) && !csv.contains("统计人1"));
 
-        let response = get(&supervisor, app.url("/api/v1/cases/export.csv?state=nonsense")).await;
+        let response = get(
+            &supervisor,
+            app.url("/api/v1/cases/export.csv?state=nonsense"),
+        )
+        .await;
         assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_state").await;
         let admin = app.client_for("admin").await;
         let response = get(&admin, app.url("/api/v1/cases/export.xlsx")).await;
@@ -578,7 +686,10 @@ async fn the_dashboard_and_the_bulletin_render_on_the_server() {
         let page = get(&supervisor, app.url("/stats?year=2025")).await;
         assert_eq!(page.status(), StatusCode::OK);
         let html = page.text().await.unwrap();
-        assert!(html.contains("data-testid=\"figure-cases-handled\""), "{html}");
+        assert!(
+            html.contains("data-testid=\"figure-cases-handled\""),
+            "{html}"
+        );
         assert!(html.contains("+200.0%"));
         assert!(html.contains("<svg") && html.contains("<title>线索来源</title>"));
         assert!(html.contains("/api/v1/stats/export.xlsx?year=2025"));

@@ -122,7 +122,9 @@ impl XlsxWriter {
                     r#"<c r="{at}"{s} t="inlineStr"><is><t xml:space="preserve">{}</t></is></c>"#,
                     escape(text)
                 )),
-                Cell::Number(n) => xml.push_str(&format!(r#"<c r="{at}"{s}><v>{}</v></c>"#, escape(n))),
+                Cell::Number(n) => {
+                    xml.push_str(&format!(r#"<c r="{at}"{s}><v>{}</v></c>"#, escape(n)))
+                }
                 Cell::Empty => {}
             }
         }
