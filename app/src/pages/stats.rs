@@ -124,10 +124,7 @@ pub fn StatsPage(me: Me) -> impl IntoView {
         scope: scope.get(),
         scope_id: scope_id.get(),
     });
-    let stats = Resource::new(
-        move || selection.get().query(),
-        api::get_stats,
-    );
+    let stats = Resource::new(move || selection.get().query(), api::get_stats);
     let villages = Resource::new(|| (), |_| api::list_villages());
     let officers = Resource::new(|| (), |_| api::list_officers());
 

@@ -701,3 +701,33 @@ async fn the_dashboard_and_the_bulletin_render_on_the_server() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_openapi_document_lists_the_statistics_and_export_routes() {
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await;
+    let doc = get_json(&app.client(), app.url("/api/v1/openapi.json")).await;
+    for path in [
+        "/api/v1/stats",
+        "/api/v1/stats/export.csv",
+        "/api/v1/stats/export.xlsx",
+        "/api/v1/cases/export.csv",
+        "/api/v1/cases/export.xlsx",
+    ] {
+        assert!(
+            doc["paths"][path]["get"].is_object(),
+            "{path} in the OpenAPI document"
+        );
+    }
+    let params: Vec<&str> = doc["paths"]["/api/v1/stats"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    for name in [
+        "year", "quarter", "month", "from", "to", "scope", "scope_id",
+    ] {
+        assert!(params.contains(&name), "{name} in {params:?}");
+    }
+    app.shutdown().await;
+}
