@@ -308,6 +308,13 @@ pub fn list_officers() -> impl std::future::Future<Output = Result<Vec<NamedRef>
     request(Method::Get, "/api/v1/officers".into(), None)
 }
 
+/// `query` names the period and scope, e.g. `year=2025&scope=village&scope_id=3`.
+pub fn get_stats(
+    query: String,
+) -> impl std::future::Future<Output = Result<domain::api::stats::StatsView, ApiError>> + Send {
+    request(Method::Get, format!("/api/v1/stats?{query}"), None)
+}
+
 pub fn case_years() -> impl std::future::Future<Output = Result<Vec<i64>, ApiError>> + Send {
     request(Method::Get, "/api/v1/case-years".into(), None)
 }

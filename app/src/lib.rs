@@ -23,6 +23,7 @@ use pages::money::{CaseMoneyPage, MoneyListPage};
 use pages::privacy::{AccessGrantsPage, CasePrintPage, CaseReadsPage};
 use pages::referrals::ReferralsPage;
 use pages::screening::ScreeningPage;
+use pages::stats::{BulletinPage, StatsPage};
 use pages::visits::FollowUpsPage;
 use pages::{home::HomePage, login::LoginPage, not_found::NotFound, users::UsersPage};
 
@@ -107,6 +108,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/referrals") view=|| view! { <Authenticated page=|me| view! { <ReferralsPage me/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/money") view=|| view! { <Authenticated page=|me| view! { <MoneyListPage me/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/money/:id") view=|| view! { <Authenticated page=|_| view! { <CaseMoneyPage/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/stats") view=|| view! { <Authenticated page=|me| view! { <StatsPage me/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/stats/bulletin") view=|| view! { <Authenticated page=|_| view! { <BulletinPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/admin/agencies") view=|| view! { <Authenticated page=|_| view! { <AgenciesPage/> }.into_any()/> } ssr=SsrMode::Async/>
                 <Route path=path!("/admin/users") view=|| view! { <Authenticated page=|me| view! { <UsersPage me/> }.into_any()/> } ssr=SsrMode::Async/>
             </Routes>

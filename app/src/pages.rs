@@ -12,5 +12,6 @@ pub mod not_found;
 pub mod privacy;
 pub mod referrals;
 pub mod screening;
+pub mod stats;
 pub mod users;
 pub mod visits;

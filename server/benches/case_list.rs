@@ -1,4 +1,4 @@
-//! Case list and search latency as the number of cases grows.
+//! Case list, search and statistics latency as the number of cases grows.
 //!
 //! `make bench` (or `cargo bench -p server --bench case_list`) generates
 //! cases with the same code as `jiuzhu demo --cases N`, serves the real
@@ -6,8 +6,9 @@
 //! as a supervisor (who sees the whole county). It prints p50 and p95 per
 //! query, per database, per size.
 //!
-//! Settings: BENCH_CASES (default "10000,100000"), BENCH_RUNS per query
-//! (default 60), and TEST_POSTGRES_URL to measure PostgreSQL as well.
+//! Settings: BENCH_CASES (default "10000,100000"; "10000,100000,1000000"
+//! for the full ladder), BENCH_RUNS per query (default 60), and
+//! TEST_POSTGRES_URL to measure PostgreSQL as well.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -34,6 +35,29 @@ const QUERIES: &[(&str, &str)] = &[
     ("officer + year", "officer_id={officer}&year={year}"),
     ("overdue only", "overdue=true"),
     ("page 50", "page=50"),
+];
+
+/// (label, query string) of `/api/v1/stats`: the supervisors' dashboard.
+const STATS_QUERIES: &[(&str, &str)] = &[
+    ("stats: this year, county", "year={this_year}"),
+    ("stats: last year, county", "year={last_year}"),
+    ("stats: a quarter, county", "year={last_year}&quarter=2"),
+    (
+        "stats: a month, a village",
+        "year={last_year}&month=6&scope=village&scope_id={village}",
+    ),
+    (
+        "stats: a year, a township",
+        "year={last_year}&scope=township&scope_id={township}",
+    ),
+    (
+        "stats: a year, an officer",
+        "year={last_year}&scope=officer&scope_id={officer}",
+    ),
+    (
+        "stats: 18 months from-to",
+        "from={last_year}-01-01&to={this_year}-06-30",
+    ),
 ];
 
 #[tokio::main]
@@ -70,9 +94,11 @@ async fn main() -> anyhow::Result<()> {
             );
             have = *size;
             let values = bench.sample_values().await?;
-            for (label, template) in QUERIES {
+            let lists = QUERIES.iter().map(|(l, t)| (*l, "/api/v1/cases", *t));
+            let stats = STATS_QUERIES.iter().map(|(l, t)| (*l, "/api/v1/stats", *t));
+            for (label, path, template) in lists.chain(stats) {
                 let query = fill(template, &values);
-                let times = bench.time(&query, runs).await?;
+                let times = bench.time(path, &query, runs).await?;
                 println!(
                     "| {backend} | {size} | {label} | {:.1} | {:.1} |",
                     percentile(&times, 50),
@@ -150,10 +176,10 @@ impl Bench {
         })
     }
 
-    async fn get(&self, query: &str) -> anyhow::Result<serde_json::Value> {
+    async fn get(&self, path: &str, query: &str) -> anyhow::Result<serde_json::Value> {
         let response = self
             .client
-            .get(format!("http://{}/api/v1/cases?{query}", self.addr))
+            .get(format!("http://{}{path}?{query}", self.addr))
             .send()
             .await?;
         anyhow::ensure!(
@@ -166,7 +192,7 @@ impl Bench {
 
     /// Real values to search for, taken from a case in the middle of the data.
     async fn sample_values(&self) -> anyhow::Result<Vec<(&'static str, String)>> {
-        let page = self.get("page=37&per_page=1").await?;
+        let page = self.get("/api/v1/cases", "page=37&per_page=1").await?;
         let item = &page["items"][0];
         let detail: serde_json::Value = self
             .client
@@ -181,11 +207,17 @@ impl Bench {
             .to_string();
         let given: String = name.chars().skip(1).collect();
         let number = item["number"].as_str().unwrap_or_default().to_string();
+        let this_year = domain::date::china_date(server::storage::now_ms()).0;
         let year = number
             .split(['〔', '〕'])
             .nth(1)
             .unwrap_or("2026")
             .to_string();
+        let villages = self.get("/api/v1/villages", "").await?;
+        let township = villages
+            .as_array()
+            .and_then(|all| all.iter().find(|v| v["id"] == item["village"]["id"]))
+            .map_or("1".to_string(), |v| v["township"]["id"].to_string());
         Ok(vec![
             ("{name}", name),
             ("{given}", given),
@@ -193,17 +225,20 @@ impl Bench {
             ("{village}", item["village"]["id"].to_string()),
             ("{officer}", item["officer"]["id"].to_string()),
             ("{year}", year),
+            ("{this_year}", this_year.to_string()),
+            ("{last_year}", (this_year - 1).to_string()),
+            ("{township}", township),
         ])
     }
 
-    async fn time(&self, query: &str, runs: usize) -> anyhow::Result<Vec<Duration>> {
+    async fn time(&self, path: &str, query: &str, runs: usize) -> anyhow::Result<Vec<Duration>> {
         for _ in 0..3 {
-            self.get(query).await?;
+            self.get(path, query).await?;
         }
         let mut times = Vec::with_capacity(runs);
         for _ in 0..runs {
             let started = Instant::now();
-            self.get(query).await?;
+            self.get(path, query).await?;
             times.push(started.elapsed());
         }
         Ok(times)

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod cases;
 pub mod error;
+pub mod exports;
 pub mod extract;
 pub mod facts;
 pub mod metrics;
@@ -14,6 +15,7 @@ pub mod reference;
 pub mod referrals;
 pub mod screening;
 pub mod ssr;
+pub mod stats;
 pub mod users;
 pub mod visits;
 
@@ -73,6 +75,7 @@ const MAX_JSON_BODY: usize = 64 * 1024;
         (name = "facts", description = "A case's facts edited offline, conflicting edits, the same-person check"),
         (name = "money", description = "Aid money: plans, supervision, payments, spending and its confirmation"),
         (name = "privacy", description = "Need to know: break-the-glass, full disclosures, prints, who read a child's file"),
+        (name = "stats", description = "Supervisors' statistics and exports"),
         (name = "health", description = "Probes"),
     )
 )]
@@ -115,6 +118,11 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::decline_green_channel))
         .routes(routes!(cases::list_officers))
         .routes(routes!(cases::case_years))
+        .routes(routes!(stats::get_stats))
+        .routes(routes!(exports::export_cases_csv))
+        .routes(routes!(exports::export_cases_xlsx))
+        .routes(routes!(exports::export_stats_csv))
+        .routes(routes!(exports::export_stats_xlsx))
         // Only the upload takes more than the API's 64 KiB: the innermost limit wins.
         .merge(
             OpenApiRouter::new()

@@ -16,6 +16,7 @@ pub mod privacy;
 pub mod referrals;
 pub mod screening;
 pub mod sessions;
+pub mod stats;
 pub mod throttle;
 pub mod users;
 pub mod visits;

@@ -7,6 +7,7 @@ use crate::Role;
 
 pub mod money;
 pub mod privacy;
+pub mod stats;
 
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;

@@ -17,6 +17,7 @@ pub mod privacy;
 pub mod referral;
 pub mod role;
 pub mod screening;
+pub mod stats;
 pub mod visit;
 
 pub use account::{validate_display_name, validate_password, validate_username, FieldError};

@@ -69,6 +69,8 @@ impl Role {
             RecordVisits => self == Role::Officer,
             EditCaseFacts => matches!(self, Role::Officer | Role::Supervisor),
             ReadAccessLog => self == Role::Supervisor,
+            ReadStatistics => self == Role::Supervisor,
+            ReadOwnStatistics => matches!(self, Role::Officer | Role::Supervisor),
         }
     }
 }
@@ -125,6 +127,10 @@ pub enum Permission {
     EditCaseFacts,
     /// See break-the-glass grants and who read a protected (child's) case.
     ReadAccessLog,
+    /// Statistics of any scope (county, township, village, officer) and their exports.
+    ReadStatistics,
+    /// Statistics of one's own cases only (scope `officer` with one's own id).
+    ReadOwnStatistics,
 }
 
 #[cfg(test)]
@@ -189,6 +195,17 @@ mod tests {
             .filter(|r| r.can(Permission::ReadAccessLog))
             .collect();
         assert_eq!(readers, vec![Role::Supervisor]);
+    }
+
+    #[test]
+    fn supervisors_read_all_statistics_and_officers_their_own() {
+        assert!(Role::Supervisor.can(Permission::ReadStatistics));
+        assert!(!Role::Officer.can(Permission::ReadStatistics));
+        assert!(Role::Officer.can(Permission::ReadOwnStatistics));
+        for role in [Role::VillageCommittee, Role::Partner, Role::Admin] {
+            assert!(!role.can(Permission::ReadStatistics));
+            assert!(!role.can(Permission::ReadOwnStatistics));
+        }
     }
 
     #[test]

@@ -83,6 +83,7 @@ fn Layout(me: Me, children: Children) -> impl IntoView {
     let reads_cases = me.role.can(Permission::ReadCases);
     let reads_referrals = me.role.can(Permission::ReadReferrals);
     let reads_money = crate::pages::money::has_money_page(me.role);
+    let reads_stats = me.role.can(Permission::ReadStatistics);
     let cases_key = if me.role == Role::Supervisor {
         Key::NavInbox
     } else {
@@ -122,6 +123,12 @@ fn Layout(me: Me, children: Children) -> impl IntoView {
                     <A href="/money">
                         <NavIcon path="M3 6h18v12H3zm2 2v8h14V8zm7 1.5a2.5 2.5 0 1 1 0 5 2.5 2.5 0 0 1 0-5z"/>
                         <span>{move || i18n.t(Key::NavMoney)}</span>
+                    </A>
+                })}
+                {reads_stats.then(|| view! {
+                    <A href="/stats">
+                        <NavIcon path="M4 20V10h3v10zm6.5 0V4h3v16zM17 20v-7h3v7z"/>
+                        <span>{move || i18n.t(Key::NavStats)}</span>
                     </A>
                 })}
                 {is_admin.then(|| view! {

@@ -665,12 +665,12 @@ pub struct CaseQuery {
     pub per_page: Option<i64>,
 }
 
-pub async fn list_cases(
-    db: &Db,
+/// The storage filter of a case list query, checked; shared by the list and the exports.
+pub(crate) fn case_filter(
     config: &AppConfig,
     actor: &Actor,
-    query: CaseQuery,
-) -> ServiceResult<CasePage> {
+    query: &CaseQuery,
+) -> ServiceResult<CaseFilter> {
     actor.require(Permission::ReadCases)?;
     if let Some(s) = &query.state {
         CaseState::parse(s)
@@ -691,7 +691,7 @@ pub async fn list_cases(
     }
     let per_page = query.per_page.unwrap_or(20).clamp(1, 100);
     let page = query.page.unwrap_or(1).max(1);
-    let filter = CaseFilter {
+    Ok(CaseFilter {
         state: query.state.clone(),
         village_id: query.village_id,
         officer_id: if query.mine {
@@ -715,7 +715,18 @@ pub async fn list_cases(
         green_first: actor.role == Role::Supervisor,
         limit: per_page,
         offset: (page - 1).saturating_mul(per_page),
-    };
+    })
+}
+
+pub async fn list_cases(
+    db: &Db,
+    config: &AppConfig,
+    actor: &Actor,
+    query: CaseQuery,
+) -> ServiceResult<CasePage> {
+    let filter = case_filter(config, actor, &query)?;
+    let per_page = filter.limit;
+    let page = query.page.unwrap_or(1).max(1);
     let (rows, total) = store::list_cases(db, &filter).await?;
     Ok(CasePage {
         items: rows

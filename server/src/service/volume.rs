@@ -2,6 +2,11 @@
 //! realistic cases (people with valid ID numbers, leads from every channel,
 //! cases in every state with their timelines) to measure speed at scale.
 //!
+//! Cases that reached payment get a payment plan and their payments (green
+//! channel ones within hours), those being followed up their follow-up
+//! visits (most on time), and some cases referrals to partner agencies — so
+//! the statistics have something to count.
+//!
 //! Rows are written in bulk rather than through the use cases, so a million
 //! cases take minutes; for the same reason they carry no audit entries —
 //! they record no one's real work.
@@ -183,7 +188,12 @@ pub async fn generate(
         .into_iter()
         .map(|(id, _)| id)
         .collect();
-    if villages.is_empty() || officers.is_empty() || supervisors.is_empty() {
+    let agencies: Vec<i64> = storage::places::list_agencies(db)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    if villages.is_empty() || officers.is_empty() || supervisors.is_empty() || agencies.is_empty() {
         return Err(ServiceError::Conflict {
             code: "no_county",
             message: "generated cases need villages, officers and supervisors: load the demo first"
@@ -234,6 +244,7 @@ pub async fn generate(
                 &villages,
                 &officers,
                 &supervisors,
+                &agencies,
                 config,
             );
             done.people += batch.people.len();
@@ -243,7 +254,19 @@ pub async fn generate(
             done.cases += n;
         }
     }
-    bulk::resync_ids(db, &["people", "leads", "cases", "case_events"]).await?;
+    bulk::resync_ids(
+        db,
+        &[
+            "people",
+            "leads",
+            "cases",
+            "case_events",
+            "money_installments",
+            "money_payments",
+            "referrals",
+        ],
+    )
+    .await?;
     bulk::analyze(db).await?;
     Ok(done)
 }
@@ -268,6 +291,11 @@ struct Batch {
     lead_people: Vec<Vec<Value>>,
     cases: Vec<Vec<Value>>,
     events: Vec<Vec<Value>>,
+    plans: Vec<Vec<Value>>,
+    installments: Vec<Vec<Value>>,
+    payments: Vec<Vec<Value>>,
+    visits: Vec<Vec<Value>>,
+    referrals: Vec<Vec<Value>>,
     year: i64,
     last_seq: i64,
 }
@@ -281,6 +309,7 @@ impl Batch {
         villages: &[i64],
         officers: &[i64],
         supervisors: &[i64],
+        agencies: &[i64],
         config: &AppConfig,
     ) -> Batch {
         let year = i64::from(input.year);
@@ -395,6 +424,7 @@ impl Batch {
             let mut state = CaseState::Accepted;
             let mut state_since = at;
             let (mut proposed_fen, mut approved_fen) = (None, None);
+            let mut paid_at = None;
             for (action, to) in &steps {
                 let pause = if green {
                     (2 + rng.below(10) as i64) * HOUR
@@ -430,8 +460,42 @@ impl Batch {
                     amount,
                     comment,
                 );
+                if *action == "start_payment" {
+                    paid_at = Some(at);
+                }
                 state = *to;
                 state_since = at;
+            }
+            if let (Some(paid_at), Some(approved)) = (paid_at, approved_fen) {
+                let followed_up = matches!(state, CaseState::FollowingUp | CaseState::Closed);
+                batch.money(
+                    rng,
+                    case_id,
+                    officer,
+                    approved,
+                    paid_at,
+                    green,
+                    minor,
+                    followed_up,
+                    input.now,
+                    &config.follow_up_days,
+                );
+            }
+            if !matches!(
+                state,
+                CaseState::Accepted | CaseState::Investigating | CaseState::Withdrawn
+            ) && rng.chance(15)
+            {
+                let agency = *rng.pick(agencies);
+                batch.referral(
+                    rng,
+                    case_id,
+                    person_ids[0],
+                    officer,
+                    agency,
+                    accepted_at,
+                    input.now,
+                );
             }
             let number = format_case_number(&config.case_number_prefix, input.year, *seq);
             let agent_id = person_ids.get(1).copied();
@@ -465,6 +529,162 @@ impl Batch {
             batch.last_seq = *seq;
         }
         batch
+    }
+
+    /// The payment plan of an approved case whose payment began at `paid_at`,
+    /// its payments so far, and (once followed up) its follow-up visits.
+    #[allow(clippy::too_many_arguments)]
+    fn money(
+        &mut self,
+        rng: &mut Rng,
+        case_id: i64,
+        officer: i64,
+        approved: i64,
+        paid_at: i64,
+        green: bool,
+        minor: bool,
+        followed_up: bool,
+        now: i64,
+        follow_up_days: &[i64],
+    ) {
+        let last = now - HOUR;
+        // A minor's aid comes in two installments, two months apart.
+        let first_amount = if minor { approved / 2 } else { approved };
+        let parts = if minor {
+            vec![
+                (paid_at, first_amount),
+                (paid_at + 60 * DAY, approved - first_amount),
+            ]
+        } else {
+            vec![(paid_at, approved)]
+        };
+        let mut paid = 0;
+        for (seq, (due, amount)) in parts.iter().enumerate() {
+            let installment = self.installments.len() as i64 + 1;
+            self.installments.push(vec![
+                Value::Int(installment),
+                Value::Int(case_id),
+                Value::Int(seq as i64 + 1),
+                Value::Text(format_date(china_date(*due))),
+                Value::Int(*amount),
+            ]);
+            let delay = if green {
+                (1 + rng.below(6) as i64) * HOUR
+            } else {
+                rng.below(4) as i64 * DAY + rng.below(8) as i64 * HOUR
+            };
+            let at = (*due + delay).min(last);
+            let due_yet = seq == 0 || (followed_up && *due < last);
+            if due_yet && at >= paid_at {
+                paid += amount;
+                self.payments.push(vec![
+                    Value::Int(case_id),
+                    Value::Int(installment),
+                    Value::Int(*amount),
+                    Value::Text(format_date(china_date(at))),
+                    Value::Text(
+                        if rng.chance(90) {
+                            "bank_transfer"
+                        } else {
+                            "cash"
+                        }
+                        .into(),
+                    ),
+                    Value::Text(format!("YH{}", 100_000 + rng.below(900_000))),
+                    Value::Int(officer),
+                    Value::Int(at),
+                ]);
+            }
+        }
+        self.plans.push(vec![
+            Value::Int(case_id),
+            Value::Text(
+                if parts.len() > 1 {
+                    "installments"
+                } else {
+                    "single"
+                }
+                .into(),
+            ),
+            Value::Bool(false),
+            Value::Int(approved),
+            Value::Int(paid),
+            Value::Int(officer),
+            Value::Int(paid_at),
+            Value::Int(paid_at),
+        ]);
+        if !followed_up {
+            return;
+        }
+        for days in follow_up_days {
+            if !rng.chance(85) {
+                continue;
+            }
+            // Most follow-ups come in the days before they fall due; some late.
+            let due = paid_at + days * DAY;
+            let at = if rng.chance(80) {
+                due - rng.below(5 * 24) as i64 * HOUR
+            } else {
+                due + (1 + rng.below(10 * 24) as i64) * HOUR
+            };
+            if at >= last {
+                continue;
+            }
+            self.visits.push(vec![
+                Value::Text(format!("{:016x}{:016x}", rng.next(), rng.next())),
+                Value::Int(case_id),
+                Value::Text(
+                    if rng.chance(60) {
+                        "phone_follow_up"
+                    } else {
+                        "on_site_follow_up"
+                    }
+                    .into(),
+                ),
+                Value::Int(at),
+                Value::Text("申请人家中".into()),
+                Value::Text("申请人本人".into()),
+                Value::Text("generated".into()),
+                Value::Int(officer),
+                Value::Int(at),
+            ]);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn referral(
+        &mut self,
+        rng: &mut Rng,
+        case_id: i64,
+        person_id: i64,
+        officer: i64,
+        agency: i64,
+        accepted_at: i64,
+        now: i64,
+    ) {
+        use domain::referral::{ReferralState as R, Service};
+        let at = (accepted_at + (2 + rng.below(10) as i64) * DAY).min(now - HOUR);
+        let state = rng.weighted(&[
+            (R::Done, 50),
+            (R::InProgress, 15),
+            (R::Accepted, 10),
+            (R::Sent, 10),
+            (R::Declined, 10),
+            (R::Withdrawn, 5),
+        ]);
+        self.referrals.push(vec![
+            Value::Int(case_id),
+            Value::Int(person_id),
+            Value::Int(agency),
+            Value::Text(rng.pick(Service::ALL).as_str().into()),
+            Value::Text("协助解决就学、生活困难。".into()),
+            Value::Text(format_date(china_date(at + 30 * DAY))),
+            Value::Text(state.as_str().into()),
+            Value::OptText((state == R::Done).then(|| "已落实。".into())),
+            Value::Int(officer),
+            Value::Int(at),
+            Value::Int(at),
+        ]);
     }
 
     fn push_person(
@@ -536,7 +756,8 @@ impl Batch {
             bulk::max_id(&mut tx, "leads").await?,
             bulk::max_id(&mut tx, "cases").await?,
         );
-        self.renumber(base);
+        let installments = bulk::max_id(&mut tx, "money_installments").await?;
+        self.renumber(base, installments);
         bulk::insert_rows(
             &mut tx,
             "people",
@@ -637,13 +858,88 @@ impl Batch {
             &self.events,
         )
         .await?;
+        bulk::insert_rows(
+            &mut tx,
+            "money_plans",
+            &[
+                "case_id",
+                "kind",
+                "supervised",
+                "approved_fen",
+                "paid_fen",
+                "created_by",
+                "created_at",
+                "updated_at",
+            ],
+            &self.plans,
+        )
+        .await?;
+        bulk::insert_rows(
+            &mut tx,
+            "money_installments",
+            &["id", "case_id", "seq", "due_on", "amount_fen"],
+            &self.installments,
+        )
+        .await?;
+        bulk::insert_rows(
+            &mut tx,
+            "money_payments",
+            &[
+                "case_id",
+                "installment_id",
+                "amount_fen",
+                "paid_on",
+                "method",
+                "reference",
+                "recorded_by",
+                "recorded_at",
+            ],
+            &self.payments,
+        )
+        .await?;
+        bulk::insert_rows(
+            &mut tx,
+            "visits",
+            &[
+                "id",
+                "case_id",
+                "kind",
+                "visited_at",
+                "place",
+                "people_met",
+                "fingerprint",
+                "officer_id",
+                "recorded_at",
+            ],
+            &self.visits,
+        )
+        .await?;
+        bulk::insert_rows(
+            &mut tx,
+            "referrals",
+            &[
+                "case_id",
+                "person_id",
+                "agency_id",
+                "service",
+                "note",
+                "due_on",
+                "state",
+                "outcome",
+                "created_by",
+                "created_at",
+                "updated_at",
+            ],
+            &self.referrals,
+        )
+        .await?;
         bulk::raise_case_counter(&mut tx, self.year, self.last_seq).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Rows were numbered from 1 while building; shift every id and reference.
-    fn renumber(&mut self, (people, leads, cases): (i64, i64, i64)) {
+    fn renumber(&mut self, (people, leads, cases): (i64, i64, i64), installments: i64) {
         let shift = |value: &mut Value, by: i64| match value {
             Value::Int(v) => *v += by,
             Value::OptInt(Some(v)) => *v += by,
@@ -671,6 +967,24 @@ impl Batch {
         }
         for row in &mut self.events {
             shift(&mut row[0], cases);
+        }
+        for row in &mut self.plans {
+            shift(&mut row[0], cases);
+        }
+        for row in &mut self.installments {
+            shift(&mut row[0], installments);
+            shift(&mut row[1], cases);
+        }
+        for row in &mut self.payments {
+            shift(&mut row[0], cases);
+            shift(&mut row[1], installments);
+        }
+        for row in &mut self.visits {
+            shift(&mut row[1], cases);
+        }
+        for row in &mut self.referrals {
+            shift(&mut row[0], cases);
+            shift(&mut row[1], people);
         }
     }
 }

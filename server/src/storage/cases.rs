@@ -520,8 +520,15 @@ pub async fn case_years(db: &Db) -> StorageResult<Vec<i64>> {
     on_db!(db, pool => sqlx::query_scalar::<_, i64>(sql).fetch_all(pool).await)
 }
 
-/// One page of cases matching `filter`, and how many match in all.
-pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<(Vec<CaseRow>, i64)> {
+/// A filter as SQL: the FROM clause with the joins its conditions need, the
+/// WHERE clause (empty or starting with " WHERE") and the values bound to it.
+struct FilterSql {
+    from: String,
+    where_clause: String,
+    binds: Vec<Bind>,
+}
+
+fn filter_sql(filter: &CaseFilter) -> FilterSql {
     let mut conditions: Vec<String> = Vec::new();
     let mut binds: Vec<Bind> = Vec::new();
     // The count and the choice of the page join only the tables a condition
@@ -593,11 +600,6 @@ pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<(Vec<Case
     } else {
         format!(" WHERE {}", conditions.join(" AND "))
     };
-    let order = if filter.green_first {
-        "c.green_channel DESC, c.updated_at DESC, c.id DESC"
-    } else {
-        "c.updated_at DESC, c.id DESC"
-    };
     let from = format!(
         "FROM cases c{}{}",
         if joins_leads {
@@ -611,6 +613,25 @@ pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<(Vec<Case
             ""
         },
     );
+    FilterSql {
+        from,
+        where_clause,
+        binds,
+    }
+}
+
+/// One page of cases matching `filter`, and how many match in all.
+pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<(Vec<CaseRow>, i64)> {
+    let FilterSql {
+        from,
+        where_clause,
+        binds,
+    } = filter_sql(filter);
+    let order = if filter.green_first {
+        "c.green_channel DESC, c.updated_at DESC, c.id DESC"
+    } else {
+        "c.updated_at DESC, c.id DESC"
+    };
     let list_sql = format!(
         "{CASE_SELECT} WHERE c.id IN (SELECT c.id {from}{where_clause} ORDER BY {order} LIMIT ${} OFFSET ${}) ORDER BY {order}",
         binds.len() + 1,
@@ -635,6 +656,69 @@ pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<(Vec<Case
         let rows = list.bind(filter.limit).bind(filter.offset).fetch_all(pool).await?;
         let total = count.fetch_one(pool).await?;
         Ok((rows, total))
+    })
+}
+
+/// A case as exported: what the list shows, with the applicant's ID number
+/// and phone (which the export masks) and the township.
+#[derive(Debug, Clone, FromRow)]
+pub struct ExportRow {
+    pub id: i64,
+    pub number: String,
+    pub state: String,
+    pub accepted_at: i64,
+    pub applicant_name: String,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub township_name: String,
+    pub village_name: String,
+    pub officer_name: String,
+    pub channel: String,
+    pub applicant_groups: String,
+    pub green_channel: bool,
+    pub proposed_amount_fen: Option<i64>,
+    pub approved_amount_fen: Option<i64>,
+}
+
+/// Up to `limit` cases matching `filter` with ids above `after_id`, in id
+/// order: an export walks the whole list a page at a time, so it never holds
+/// more than a page and never keeps a read open for the whole download.
+pub async fn export_page(
+    db: &Db,
+    filter: &CaseFilter,
+    after_id: i64,
+    limit: i64,
+) -> StorageResult<Vec<ExportRow>> {
+    let FilterSql {
+        from,
+        where_clause,
+        binds,
+    } = filter_sql(filter);
+    let keyset = if where_clause.is_empty() {
+        " WHERE"
+    } else {
+        " AND"
+    };
+    let sql = format!(
+        "SELECT c.id, c.number, c.state, c.accepted_at, p.name AS applicant_name, p.id_number, p.phone, \
+         t.name AS township_name, v.name AS village_name, u.display_name AS officer_name, l.channel, \
+         p.priority_groups AS applicant_groups, c.green_channel, c.proposed_amount_fen, c.approved_amount_fen \
+         FROM cases c JOIN leads l ON l.id = c.lead_id JOIN people p ON p.id = c.applicant_id \
+         JOIN villages v ON v.id = c.village_id JOIN townships t ON t.id = v.township_id \
+         JOIN users u ON u.id = c.officer_id \
+         WHERE c.id IN (SELECT c.id {from}{where_clause}{keyset} c.id > ${} ORDER BY c.id LIMIT ${}) ORDER BY c.id",
+        binds.len() + 1,
+        binds.len() + 2
+    );
+    on_db!(db, pool => {
+        let mut query = sqlx::query_as::<_, ExportRow>(&sql);
+        for bind in &binds {
+            query = match bind {
+                Bind::Int(v) => query.bind(*v),
+                Bind::Text(v) => query.bind(v.clone()),
+            };
+        }
+        query.bind(after_id).bind(limit).fetch_all(pool).await
     })
 }
 

@@ -50,8 +50,18 @@ async fn dump(db: &Db) -> Dump {
     let mut all = BTreeMap::new();
     for table in store::tables(&mut tx).await.unwrap() {
         let mut rows = Vec::new();
+        // Columns by name: a column added later sits at the end on PostgreSQL
+        // but where the rebuilt table put it on SQLite (referrals.withdraw_reason).
+        let mut order: Vec<usize> = (0..table.columns.len()).collect();
+        order.sort_by(|a, b| table.columns[*a].0.cmp(&table.columns[*b].0));
         store::for_each_row(&mut tx, &table, |cells| {
-            rows.push(cells);
+            let mut cells: Vec<Option<Cell>> = cells.into_iter().map(Some).collect();
+            rows.push(
+                order
+                    .iter()
+                    .filter_map(|i| cells.get_mut(*i).and_then(Option::take))
+                    .collect(),
+            );
             Ok(())
         })
         .await

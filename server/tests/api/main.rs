@@ -14,6 +14,7 @@ mod permissions;
 mod privacy;
 mod referrals;
 mod screening;
+mod stats;
 mod users;
 mod visits;
 mod volume;
