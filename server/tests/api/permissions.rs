@@ -603,6 +603,14 @@ fn request_for(method: &Method, path: &str, w: &World, serial: usize) -> (String
             format!("{path}?name={}&village_id={}", crate::helpers::urlencode("林一"), w.village),
             Body::None,
         ),
+        ("GET", "/api/v1/stats")
+        | ("GET", "/api/v1/stats/export.csv")
+        | ("GET", "/api/v1/stats/export.xlsx") => {
+            (format!("{path}?year={}", &today[..4]), Body::None)
+        }
+        ("GET", "/api/v1/cases/export.csv") | ("GET", "/api/v1/cases/export.xlsx") => {
+            (format!("{path}?year={}", &today[..4]), Body::None)
+        }
         _ => panic!("permissions.rs has no request for {method} {path}: add one, and a row to permissions.md"),
     };
     (url, body)
