@@ -13,7 +13,7 @@ test('a village committee confirms one spending record and queries another on a 
   await logIn(page, 'vc.xiaodian');
   await page.getByRole('navigation').getByRole('link', { name: '救助金' }).click();
   await expect(page).toHaveURL(/\/money$/);
-  const child = page.getByTestId('child').filter({ hasText: '李小雨' });
+  const child = page.getByTestId('child').filter({ hasText: '李*雨' });
   await expect(child).toContainText('2 条待确认');
   await expect(child.getByTestId('ledger')).toContainText('10,000.00 元');
   await expect(child).not.toContainText('寿公刑');

@@ -59,7 +59,8 @@ for (const viewport of [
     await page.locator('select[name=period]').selectOption('quarter');
     await expect(page.locator('select[name=quarter]')).toBeVisible();
     await page.locator('select[name=scope]').selectOption('village');
-    await page.locator('select[name=scope_id]').selectOption({ label: /小甸村/ });
+    const village = await page.locator('select[name=scope_id] option', { hasText: '小甸村' }).first().getAttribute('value');
+    await page.locator('select[name=scope_id]').selectOption(village!);
     await expect(page.getByTestId('stats')).toContainText('小甸村');
     await page.locator('select[name=scope]').selectOption('county');
     await page.locator('select[name=period]').selectOption('year');

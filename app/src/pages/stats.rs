@@ -72,7 +72,8 @@ impl Selection {
             "range" => format!("from={}&to={}", encode(&self.from), encode(&self.to)),
             _ => format!("year={}", encode(&self.year)),
         };
-        if !self.scope.is_empty() && self.scope != "county" {
+        // Until a place or an officer is picked, the county's figures stay.
+        if !self.scope.is_empty() && self.scope != "county" && !self.scope_id.is_empty() {
             q.push_str(&format!(
                 "&scope={}&scope_id={}",
                 encode(&self.scope),
