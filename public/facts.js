@@ -20,59 +20,19 @@
   const STORE = 'edits';
   const NUMBERS = new Set(['household_members', 'monthly_income_fen', 'dependants']);
 
-  // ---- IndexedDB queue ----------------------------------------------------------
+  // ---- IndexedDB queue (public/queue.js) ----------------------------------------
 
-  let dbPromise = null;
-  function openDb() {
-    if (!dbPromise) {
-      dbPromise = new Promise((resolve, reject) => {
-        const request = indexedDB.open(DB_NAME, 1);
-        request.onupgradeneeded = () => {
-          request.result.createObjectStore(STORE, { keyPath: 'id' });
-        };
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-      });
-    }
-    return dbPromise;
-  }
-
-  async function withStore(mode, fn) {
-    const db = await openDb();
-    return new Promise((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const result = fn(tx.objectStore(STORE));
-      tx.oncomplete = () => resolve(result && 'result' in result ? result.result : undefined);
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error);
-    });
-  }
-
-  const putEdit = (edit) => withStore('readwrite', (s) => s.put(edit));
-  const deleteEdit = (id) => withStore('readwrite', (s) => s.delete(id));
-  const getEdit = (id) => withStore('readonly', (s) => s.get(id));
-  async function allEdits() {
-    const edits = await withStore('readonly', (s) => s.getAll());
-    return (edits || []).sort((a, b) => a.savedAt - b.savedAt);
-  }
+  const { openQueue, failure, text } = window.JiuzhuQueue;
+  const queue = openQueue(DB_NAME, STORE);
+  const putEdit = queue.put;
+  const deleteEdit = queue.delete;
+  const getEdit = queue.get;
+  const allEdits = queue.all;
 
   // ---- Sending ------------------------------------------------------------------
 
   let syncing = false;
   let syncAgain = false;
-
-  async function failure(response) {
-    let message = `HTTP ${response.status}`;
-    try {
-      const body = await response.json();
-      if (body && body.error && body.error.message) message = body.error.message;
-    } catch (_) { /* not JSON */ }
-    if (response.status === 401) return { kind: 'login', message };
-    if (response.status >= 500 || response.status === 408 || response.status === 429) {
-      return { kind: 'retry', message };
-    }
-    return { kind: 'refused', message };
-  }
 
   async function settle(edit, outcome) {
     edit.state = outcome.kind === 'refused' ? 'refused' : 'waiting';
@@ -124,12 +84,6 @@
   }
 
   // ---- The queue box --------------------------------------------------------------
-
-  function text(box, name, args) {
-    let t = box.dataset[name] || '';
-    for (const [k, v] of Object.entries(args || {})) t = t.replace(`{${k}}`, v);
-    return t;
-  }
 
   function fieldLabel(box, field) {
     for (const pair of (box.dataset.tFields || '').split('|')) {

@@ -17,6 +17,7 @@ const SHELL_URLS = [
   '/pkg/jiuzhu.wasm',
   '/pkg/jiuzhu_bg.wasm',
   '/pkg/jiuzhu.css',
+  '/queue.js',
   '/visits.js',
   '/facts.js',
   '/manifest.webmanifest',
@@ -48,7 +49,7 @@ self.addEventListener('activate', (event) => {
 
 function isShellAsset(url) {
   return url.pathname.startsWith('/pkg/') || url.pathname.startsWith('/icons/')
-    || url.pathname === '/visits.js' || url.pathname === '/facts.js' || url.pathname === '/manifest.webmanifest';
+    || url.pathname === '/queue.js' || url.pathname === '/visits.js' || url.pathname === '/facts.js' || url.pathname === '/manifest.webmanifest';
 }
 
 async function cacheFirst(cacheName, request) {

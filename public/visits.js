@@ -57,61 +57,19 @@
     try { localStorage.setItem('jiuzhu-pages-warmed', String(Date.now())); } catch (_) { /* ignore */ }
   }
 
-  // ---- IndexedDB queue ----------------------------------------------------------
+  // ---- IndexedDB queue (public/queue.js) ----------------------------------------
 
-  let dbPromise = null;
-  function openDb() {
-    if (!dbPromise) {
-      dbPromise = new Promise((resolve, reject) => {
-        const request = indexedDB.open(DB_NAME, 1);
-        request.onupgradeneeded = () => {
-          const store = request.result.createObjectStore(STORE, { keyPath: 'id' });
-          store.createIndex('savedAt', 'savedAt');
-        };
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-      });
-    }
-    return dbPromise;
-  }
-
-  async function withStore(mode, fn) {
-    const db = await openDb();
-    return new Promise((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const result = fn(tx.objectStore(STORE));
-      tx.oncomplete = () => resolve(result && 'result' in result ? result.result : undefined);
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error);
-    });
-  }
-
-  const putRecord = (record) => withStore('readwrite', (s) => s.put(record));
-  const deleteRecord = (id) => withStore('readwrite', (s) => s.delete(id));
-  const getRecord = (id) => withStore('readonly', (s) => s.get(id));
-  async function allRecords() {
-    const records = await withStore('readonly', (s) => s.getAll());
-    return (records || []).sort((a, b) => a.savedAt - b.savedAt);
-  }
+  const { openQueue, failure, text } = window.JiuzhuQueue;
+  const queue = openQueue(DB_NAME, STORE, (store) => store.createIndex('savedAt', 'savedAt'));
+  const putRecord = queue.put;
+  const deleteRecord = queue.delete;
+  const getRecord = queue.get;
+  const allRecords = queue.all;
 
   // ---- Sending ------------------------------------------------------------------
 
   let syncing = false;
   let syncAgain = false;
-
-  /** What a failed response means: 'retry' later, or 'refused' with the reason. */
-  async function failure(response) {
-    let message = `HTTP ${response.status}`;
-    try {
-      const body = await response.json();
-      if (body && body.error && body.error.message) message = body.error.message;
-    } catch (_) { /* not JSON */ }
-    if (response.status === 401) return { kind: 'login', message };
-    if (response.status >= 500 || response.status === 408 || response.status === 429) {
-      return { kind: 'retry', message };
-    }
-    return { kind: 'refused', message };
-  }
 
   /** Sends one record and its files. Returns true when all of it is stored. */
   async function sendRecord(record) {
@@ -177,12 +135,6 @@
   }
 
   // ---- The queue box --------------------------------------------------------------
-
-  function text(box, name, args) {
-    let t = box.dataset[name] || '';
-    for (const [k, v] of Object.entries(args || {})) t = t.replace(`{${k}}`, v);
-    return t;
-  }
 
   function kindLabel(box, kind) {
     for (const pair of (box.dataset.tKinds || '').split('|')) {

@@ -59,7 +59,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
                 <HydrationScripts options/>
-                // The offline visit queue and the service worker's registration (not inline: CSP).
+                // What the offline queues share (not inline: CSP); before them.
+                <script src="/queue.js" defer nonce=leptos::nonce::use_nonce()></script>
+                // The offline visit queue and the service worker's registration.
                 <script src="/visits.js" defer nonce=leptos::nonce::use_nonce()></script>
                 // The offline queue of case fact edits.
                 <script src="/facts.js" defer nonce=leptos::nonce::use_nonce()></script>

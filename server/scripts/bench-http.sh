@@ -3,12 +3,14 @@
 # case-list reads (the API and the server-rendered page) and visit writes, on
 # SQLite and on PostgreSQL (when TEST_POSTGRES_URL is set), each next to a bare
 # axum route measured in the same run as the ceiling, then the first-load
-# transfer of the login page as served (compressed).
+# transfer of the login page as served (compressed), and Lighthouse's mobile
+# scores of the login page, the case list and a case page with its visit form.
 #
 #   server/scripts/bench-http.sh          (make bench-http)
 #   BENCH_SECONDS=10 BENCH_CONNECTIONS=16 BENCH_VOLUME=10000 server/scripts/bench-http.sh
 #
-# Needs the release build (make build) and wrk (installed from Debian if missing).
+# Needs the release build (make build), wrk and jq (installed from Debian if
+# missing), and Lighthouse from end2end/node_modules (make setup-e2e).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -20,8 +22,10 @@ CONNECTIONS=${BENCH_CONNECTIONS:-16}
 VOLUME=${BENCH_VOLUME:-10000}
 PASSWORD=bench-demo-password
 
-command -v wrk > /dev/null || { sudo_if() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-    sudo_if apt-get install -y -qq --no-install-recommends wrk > /dev/null; }
+sudo_if() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+for tool in wrk jq; do
+    command -v $tool > /dev/null || sudo_if apt-get install -y -qq --no-install-recommends $tool > /dev/null
+done
 [ -x "$JIUZHU" ] || { echo "no release build at $JIUZHU: run make build"; exit 1; }
 echo "building the bare axum route (the ceiling)"
 cargo build --release --quiet -p server --example bare_route
@@ -136,3 +140,30 @@ for asset in $(grep -oE '(href|src)="/(pkg|style|public)?[^"]*\.(css|js|wasm)"' 
     total=$((total + size))
 done
 printf "%-50s %8d bytes (%d KB)\n" "total" "$total" $((total / 1024))
+
+# Lighthouse (mobile: simulated 150 ms RTT, 1.6 Mbps, 4x CPU) on the login page,
+# the case list and a case page with its visit form, logged in as the officer.
+echo
+echo "== Lighthouse $(npx --prefix end2end lighthouse --version 2> /dev/null), mobile"
+flags="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync"
+printf "%-34s %12s %14s %15s %8s %8s %8s\n" "page" "performance" "accessibility" "best practices" "FCP ms" "LCP ms" "TBT ms"
+lighthouse_page() { # label path [cookie]
+    local out=$work/lh-$RANDOM
+    local headers=()
+    [ -n "${3:-}" ] && headers=(--extra-headers "{\"Cookie\":\"$3\"}")
+    CHROME_PATH=${CHROME_PATH:-/usr/bin/chromium} npx --prefix end2end lighthouse "$base$2" \
+        --chrome-flags="$flags" --form-factor=mobile --only-categories=performance,accessibility,best-practices \
+        --output=json --output-path="$out.json" --quiet "${headers[@]}" > /dev/null 2>&1 || true
+    node -e '
+        const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+        if (r.runtimeError) { console.log(process.argv[2].padEnd(34), "error:", r.runtimeError.code); process.exit(0); }
+        const s = (k) => String(Math.round(r.categories[k].score * 100));
+        const m = (k) => String(Math.round(r.audits[k].numericValue));
+        console.log(process.argv[2].padEnd(34), s("performance").padStart(12), s("accessibility").padStart(14),
+            s("best-practices").padStart(15), m("first-contentful-paint").padStart(8),
+            m("largest-contentful-paint").padStart(8), m("total-blocking-time").padStart(8));
+    ' "$out.json" "$1"
+}
+lighthouse_page "/login" /login
+lighthouse_page "/cases (officer)" /cases "$officer"
+lighthouse_page "/cases/$case_id (case, visit form)" "/cases/$case_id" "$officer"

@@ -15,4 +15,26 @@ pub fn init(verbose: bool) {
     } else {
         builder.try_init()
     };
+    log_panics();
+}
+
+/// A panic (in a request, a body stream or a background task) becomes an ERROR
+/// line in the log, where alerts and the fuzzing script look, not only text on
+/// stderr. The previous hook still runs (it prints a backtrace when asked).
+fn log_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        tracing::error!(%location, %message, "panic");
+        previous(info);
+    }));
 }

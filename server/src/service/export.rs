@@ -186,10 +186,14 @@ pub type ExportStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>>
 
 type Sender = tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>;
 
-fn channel_stream(rx: tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>) -> ExportStream {
-    Box::pin(futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    }))
+/// The receiving end as a body stream. It may be polled again after it ended
+/// (the compression layer does), and then says "ended" again: a stream that
+/// panics on that, such as `futures::stream::unfold`, broke every compressed
+/// download off mid-response.
+fn channel_stream(
+    mut rx: tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>,
+) -> ExportStream {
+    Box::pin(futures::stream::poll_fn(move |cx| rx.poll_recv(cx)))
 }
 
 /// The case list matching `query` (the list's filters, every page).

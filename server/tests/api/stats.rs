@@ -651,8 +651,23 @@ async fn generated_volume_data_fills_every_figure_and_exports_across_pages() {
             .as_i64()
             .unwrap();
         let (_, bytes) = download(&supervisor, app.url("/api/v1/cases/export.csv")).await;
-        let csv = String::from_utf8(bytes).unwrap();
+        let csv = String::from_utf8(bytes.clone()).unwrap();
         assert_eq!(csv.lines().count() as i64, total + 1, "a heading and every case");
+        // Compressed on the way, as browsers and most clients ask: the stream must
+        // end cleanly (it once broke off: the compressor polls an ended stream again).
+        let response = supervisor
+            .get(app.url("/api/v1/cases/export.csv"))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-encoding"], "gzip");
+        let gzipped = response.bytes().await.expect("the whole compressed body");
+        let mut unzipped = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gzipped[..]), &mut unzipped)
+            .expect("a complete gzip stream");
+        assert_eq!(unzipped, bytes, "the same file, compressed");
         let (_, bytes) = download(&supervisor, app.url("/api/v1/cases/export.xlsx")).await;
         assert_eq!(sheet(bytes).height() as i64, total + 1);
 
