@@ -87,6 +87,8 @@ pub enum ReadKind {
     Document,
     Print,
     Export,
+    /// The money section: plan, payments, spending, supervision agreement.
+    Money,
 }
 
 crate::case::text_enum!(ReadKind {
@@ -95,6 +97,7 @@ crate::case::text_enum!(ReadKind {
     Document => "document",
     Print => "print",
     Export => "export",
+    Money => "money",
 });
 
 #[cfg(test)]

@@ -609,6 +609,7 @@ async fn load_money(db: &Db, case_id: i64) -> ServiceResult<()> {
             installments,
             reason: None,
         },
+        None,
     )
     .await?;
     let agreement =
@@ -626,6 +627,7 @@ async fn load_money(db: &Db, case_id: i64) -> ServiceResult<()> {
             agreement_document_ids: vec![agreement.id],
             pledge_document_ids: vec![pledge.id],
         },
+        None,
     )
     .await?;
     let first = view
@@ -643,6 +645,7 @@ async fn load_money(db: &Db, case_id: i64) -> ServiceResult<()> {
             method: PaymentMethod::BankTransfer,
             reference: "寿县农商行 转账 20260001".into(),
         },
+        None,
     )
     .await?;
     let receipt =
@@ -683,12 +686,13 @@ async fn load_money(db: &Db, case_id: i64) -> ServiceResult<()> {
                 note: Some(note.into()),
                 receipt_document_id: receipt,
             },
+            None,
         )
         .await?;
         first_record = first_record.or(view.spending.first().map(|s| s.id));
     }
     if let Some(id) = first_record {
-        money::spending_step(db, &committee, id, money::SpendingStep::Confirm, None).await?;
+        money::spending_step(db, &committee, id, money::SpendingStep::Confirm, None, None).await?;
     }
     Ok(())
 }

@@ -971,8 +971,19 @@ async fn the_pages_render_on_the_server_and_their_reads_are_logged_with_the_visi
         app.url(&format!("/api/v1/cases/{child}/reads")),
     )
     .await;
-    assert_eq!(log[0]["what"], "case_page");
-    assert_eq!(log[0]["client_addr"], "198.51.100.7");
+    // The page shows the money section too: both reads, from the visitor.
+    let mut what: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["what"].as_str().unwrap())
+        .collect();
+    what.sort_unstable();
+    what.dedup();
+    assert_eq!(what, ["case_page", "money"]);
+    for entry in log.as_array().unwrap() {
+        assert_eq!(entry["client_addr"], "198.51.100.7", "{entry}");
+    }
 
     // Another officer gets the break-the-glass form, not the case.
     let html = page(&app, &other, &format!("/cases/{child}")).await;
@@ -997,4 +1008,98 @@ async fn the_pages_render_on_the_server_and_their_reads_are_logged_with_the_visi
     let html = page(&app, &supervisor, &format!("/cases/{child}/reads")).await;
     assert!(html.contains("198.51.100.7") && html.contains("王芳"));
     app.shutdown().await;
+}
+
+/// The read log of a case, oldest first: (who, what, in full, grant).
+async fn reads_of(app: &TestApp, supervisor: &Client, case: i64) -> Vec<(String, String, bool, Value)> {
+    let log = get_json(supervisor, app.url(&format!("/api/v1/cases/{case}/reads"))).await;
+    log.as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|r| {
+            assert_eq!(r["client_addr"], "127.0.0.1", "{r}");
+            (
+                r["user"]["name"].as_str().unwrap().to_string(),
+                r["what"].as_str().unwrap().to_string(),
+                r["full_details"].as_bool().unwrap(),
+                r["grant_id"].clone(),
+            )
+        })
+        .collect()
+}
+
+fn read(who: &str, what: &str, full: bool, grant: Value) -> (String, String, bool, Value) {
+    (who.to_string(), what.to_string(), full, grant)
+}
+
+#[tokio::test]
+async fn opening_a_childs_money_is_read_logged_like_the_case_page() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let supervisor = app.client_for("zhang.jian").await;
+        let own = app.client_for("wang.fang").await;
+        let other = app.client_for("chen.ming").await;
+        let committee = app.client_for("vc.xiaodian").await;
+        let child = case_id(&app, &supervisor, CHILD).await;
+        let adult = case_id(&app, &supervisor, ADULT).await;
+        let money = |id: i64| app.url(&format!("/api/v1/cases/{id}/money"));
+
+        // The team and the child's village committee: in full, logged.
+        let view = get_json(&own, money(child)).await;
+        assert_eq!(view["child"]["name"], CHILD);
+        let view = get_json(&committee, money(child)).await;
+        assert_eq!(view["child"]["name"], CHILD);
+        // Another officer: refused, and a refusal is not a read.
+        assert_error(
+            get(&other, money(child)).await,
+            StatusCode::FORBIDDEN,
+            "protected_case",
+        )
+        .await;
+        assert_eq!(reads_of(&app, &supervisor, child).await.len(), 2);
+        // Through a grant: in full, logged with the grant.
+        let grant = json_body(
+            post(
+                &other,
+                app.url(&format!("/api/v1/cases/{child}/access")),
+                json!({ "reason": REASON }),
+            )
+            .await,
+        )
+        .await;
+        let view = get_json(&other, money(child)).await;
+        assert_eq!(view["child"]["name"], CHILD);
+        // A change answers with the money section: that is a read too.
+        let response = post(
+            &own,
+            app.url(&format!("/api/v1/cases/{child}/money/spending")),
+            json!({ "amount_fen": 100, "purpose": "other", "spent_on": today_in_china() }),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        // The supervisors' list of supervised children is not a read of one.
+        get_json(&supervisor, app.url("/api/v1/money/supervised")).await;
+
+        assert_eq!(
+            reads_of(&app, &supervisor, child).await,
+            vec![
+                read("王芳", "money", true, Value::Null),
+                read("小甸村村委会", "money", true, Value::Null),
+                read("陈明", "money", true, grant["id"].clone()),
+                read("王芳", "money", true, Value::Null),
+            ]
+        );
+
+        // An adult's case: another officer sees its money with names masked,
+        // and nothing is logged.
+        let view = get_json(&other, money(adult)).await;
+        assert!(is_masked_name(view["child"]["name"].as_str().unwrap()), "{view}");
+        assert!(!view.to_string().contains(ADULT), "{view}");
+        let view = get_json(&own, money(adult)).await;
+        assert_eq!(view["child"]["name"], ADULT);
+        assert_eq!(reads_of(&app, &supervisor, adult).await.len(), 0);
+        app
+    })
+    .await;
 }
