@@ -39,6 +39,8 @@ pub struct LeadRow {
     pub created_by: i64,
     pub created_by_name: String,
     pub created_at: i64,
+    /// The officer assigned the case the lead became, once accepted.
+    pub case_officer_id: Option<i64>,
 }
 
 pub struct NewLeadRow<'a> {
@@ -75,7 +77,6 @@ pub struct CaseRow {
     pub criminal_case_ref: Option<String>,
     pub village_id: i64,
     pub village_name: String,
-    pub officer_id: i64,
     pub officer_name: String,
     pub green_channel: bool,
     pub green_channel_confirmed: bool,
@@ -344,8 +345,8 @@ pub async fn link_lead_person(
 
 fn lead_select() -> String {
     "SELECT l.id, l.channel, l.channel_detail, l.received_on, l.reporter, l.summary, l.status, l.decline_reason, \
-     l.case_id, l.created_by, u.display_name AS created_by_name, l.created_at \
-     FROM leads l JOIN users u ON u.id = l.created_by"
+     l.case_id, l.created_by, u.display_name AS created_by_name, l.created_at, c.officer_id AS case_officer_id \
+     FROM leads l JOIN users u ON u.id = l.created_by LEFT JOIN cases c ON c.id = l.case_id"
         .to_string()
 }
 

@@ -1103,3 +1103,81 @@ async fn opening_a_childs_money_is_read_logged_like_the_case_page() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_leads_people_in_full_only_for_who_recorded_it_who_was_assigned_it_and_supervisors() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let recorder = app.client_for("wang.fang").await;
+        let other = app.client_for("chen.ming").await;
+        let villages = get_json(&recorder, app.url("/api/v1/villages")).await;
+        let village = villages[0]["id"].as_i64().unwrap();
+        let id_number = domain::idcard::with_check_char("34042220160315077").unwrap();
+        let lead = post(
+            &recorder,
+            app.url("/api/v1/leads"),
+            json!({
+                "channel": "hotline_12309",
+                "received_on": today_in_china(),
+                "reporter": "被害人母亲",
+                "summary": "未成年被害人受伤，家庭困难。",
+                "people": [{ "name": "吴小燕", "id_number": id_number, "village_id": village,
+                             "phone": "13912345678", "priority_groups": ["minor"] }],
+                "confirm_duplicate": true
+            }),
+        )
+        .await;
+        assert_eq!(lead.status(), StatusCode::CREATED);
+        let lead = json_body(lead).await;
+        assert_eq!(lead["full_details"], true, "the recorder's answer");
+        let url = app.url(&format!("/api/v1/leads/{}", lead["id"]));
+
+        let full = |lead: &Value| {
+            let person = &lead["people"][0];
+            assert_eq!(lead["full_details"], true, "{lead}");
+            assert_eq!(person["name"], "吴小燕");
+            assert_eq!(person["id_number"], id_number.as_str());
+            assert_eq!(person["phone"], "13912345678");
+        };
+        let masked = |lead: &Value| {
+            let person = &lead["people"][0];
+            assert_eq!(lead["full_details"], false, "{lead}");
+            assert_eq!(person["name"], "吴*燕");
+            assert_eq!(
+                person["id_number"],
+                format!("{}**********{}", &id_number[..4], &id_number[14..])
+            );
+            assert_eq!(person["phone"], "139****5678");
+        };
+        full(&get_json(&recorder, url.clone()).await);
+        for supervisor in ["zhang.jian", "li.hong"] {
+            full(&get_json(&app.client_for(supervisor).await, url.clone()).await);
+        }
+        // Another officer: the shared pool, masked...
+        masked(&get_json(&other, url.clone()).await);
+        // ... and in every list, for everyone.
+        for client in [&recorder, &other] {
+            let list = get_json(client, app.url("/api/v1/leads")).await;
+            let listed = list
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["id"] == lead["id"])
+                .unwrap();
+            assert_eq!(listed["full_details"], false);
+            assert_masked_person(&listed["people"][0]);
+        }
+        // He may still accept it; then he is assigned and sees it in full.
+        let case = post(
+            &other,
+            app.url(&format!("/api/v1/leads/{}/accept", lead["id"])),
+            json!({}),
+        )
+        .await;
+        assert_eq!(case.status(), StatusCode::CREATED);
+        full(&get_json(&other, url.clone()).await);
+        full(&get_json(&recorder, url).await);
+        app
+    })
+    .await;
+}
