@@ -77,6 +77,7 @@ pub struct CaseRow {
     pub criminal_case_ref: Option<String>,
     pub village_id: i64,
     pub village_name: String,
+    pub officer_id: i64,
     pub officer_name: String,
     pub green_channel: bool,
     pub green_channel_confirmed: bool,
@@ -673,6 +674,7 @@ pub struct ExportRow {
     pub phone: Option<String>,
     pub township_name: String,
     pub village_name: String,
+    pub officer_id: i64,
     pub officer_name: String,
     pub channel: String,
     pub applicant_groups: String,
@@ -702,7 +704,7 @@ pub async fn export_page(
     };
     let sql = format!(
         "SELECT c.id, c.number, c.state, c.accepted_at, p.name AS applicant_name, p.id_number, p.phone, \
-         t.name AS township_name, v.name AS village_name, u.display_name AS officer_name, l.channel, \
+         t.name AS township_name, v.name AS village_name, c.officer_id, u.display_name AS officer_name, l.channel, \
          p.priority_groups AS applicant_groups, c.green_channel, c.proposed_amount_fen, c.approved_amount_fen \
          FROM cases c JOIN leads l ON l.id = c.lead_id JOIN people p ON p.id = c.applicant_id \
          JOIN villages v ON v.id = c.village_id JOIN townships t ON t.id = v.township_id \
@@ -720,6 +722,45 @@ pub async fn export_page(
             };
         }
         query.bind(after_id).bind(limit).fetch_all(pool).await
+    })
+}
+
+/// A case about a child, as an export of the list goes out: for the read log.
+#[derive(Debug, Clone, FromRow)]
+pub struct ProtectedCaseRow {
+    pub id: i64,
+    pub officer_id: i64,
+}
+
+/// The protected cases (a child is the applicant or the agent, as
+/// `storage::privacy::case_is_protected` says) among those matching `filter`,
+/// in id order: what an export of the list discloses about children.
+pub async fn protected_cases_matching(
+    db: &Db,
+    filter: &CaseFilter,
+) -> StorageResult<Vec<ProtectedCaseRow>> {
+    let FilterSql {
+        from,
+        where_clause,
+        binds,
+    } = filter_sql(filter);
+    let sql = format!(
+        "SELECT pc.id, pc.officer_id FROM cases pc \
+         WHERE pc.id IN (SELECT c.id {from}{where_clause}) \
+         AND EXISTS (SELECT 1 FROM person_groups g \
+                     WHERE (g.person_id = pc.applicant_id OR g.person_id = pc.agent_id) \
+                     AND g.priority_group = 'minor') \
+         ORDER BY pc.id"
+    );
+    on_db!(db, pool => {
+        let mut query = sqlx::query_as::<_, ProtectedCaseRow>(&sql);
+        for bind in &binds {
+            query = match bind {
+                Bind::Int(v) => query.bind(*v),
+                Bind::Text(v) => query.bind(v.clone()),
+            };
+        }
+        query.fetch_all(pool).await
     })
 }
 

@@ -455,6 +455,10 @@ fn request_for(method: &Method, path: &str, w: &World, serial: usize) -> (String
             (path.replace("{id}", &w.case_new.to_string()), Body::None)
         }
         ("GET", "/api/v1/access-grants") => (path.to_string(), Body::None),
+        ("POST", "/api/v1/disclosures") => (
+            path.to_string(),
+            Body::Json(json!({ "purpose": "权限矩阵测试：报送民政局核对名单", "what": "export" })),
+        ),
         ("POST", "/api/v1/cases/{id}/access") => (
             path.replace("{id}", &w.case_new.to_string()),
             Body::Json(json!({ "reason": "权限矩阵测试：代班回访需要查阅" })),

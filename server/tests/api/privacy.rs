@@ -927,6 +927,7 @@ async fn the_openapi_document_lists_the_privacy_routes() {
     for path in [
         "/api/v1/cases/{id}/access",
         "/api/v1/cases/{id}/disclosures",
+        "/api/v1/disclosures",
         "/api/v1/cases/{id}/print",
         "/api/v1/access-grants",
         "/api/v1/cases/{id}/reads",
@@ -1177,6 +1178,180 @@ async fn a_leads_people_in_full_only_for_who_recorded_it_who_was_assigned_it_and
         assert_eq!(case.status(), StatusCode::CREATED);
         full(&get_json(&other, url.clone()).await);
         full(&get_json(&recorder, url).await);
+        app
+    })
+    .await;
+}
+
+async fn count(db: &Db, table: &str) -> i64 {
+    scalar(db, &format!("SELECT COUNT(*) FROM {table} WHERE id >= $1"), 0).await
+}
+
+async fn disclose(app: &TestApp, client: &Client, body: Value) -> reqwest::Response {
+    post(client, app.url("/api/v1/disclosures"), body).await
+}
+
+async fn download(client: &Client, url: String) -> Vec<u8> {
+    let response = get(client, url).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.bytes().await.unwrap().to_vec()
+}
+
+#[tokio::test]
+async fn the_case_list_exports_in_full_only_with_a_stated_purpose_once_and_for_ones_own_team() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let supervisor = app.client_for("zhang.jian").await;
+        let own = app.client_for("wang.fang").await;
+        let other = app.client_for("chen.ming").await;
+        let child = case_id(&app, &supervisor, CHILD).await;
+        let id_number = child_id_number(&app, &supervisor, child).await;
+        let csv_url = |grant: Option<&Value>| {
+            app.url(&match grant {
+                Some(g) => format!("/api/v1/cases/export.csv?disclosure={}", g["id"]),
+                None => "/api/v1/cases/export.csv".to_string(),
+            })
+        };
+        let purpose = "报送县民政局核对低保名单，需完整身份信息";
+
+        // Without a grant: masked for everyone, the child's case read-logged as masked.
+        let csv = String::from_utf8(download(&supervisor, csv_url(None)).await).unwrap();
+        assert!(csv.contains("李*雨"), "{csv}");
+        assert!(!csv.contains(CHILD) && !csv.contains(&id_number));
+        // (The supervisor read the case page above, for the ID number.)
+        assert_eq!(
+            reads_of(&app, &supervisor, child).await,
+            vec![
+                read("张建国（检察长）", "case_page", true, Value::Null),
+                read("张建国（检察长）", "export", false, Value::Null),
+            ]
+        );
+
+        // Asking for the full version: a purpose, an export, a case reader.
+        assert_error(
+            disclose(&app, &supervisor, json!({ "purpose": "导出", "what": "export" })).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reason_too_short",
+        )
+        .await;
+        assert_error(
+            disclose(&app, &supervisor, json!({ "purpose": purpose })).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_disclosure",
+        )
+        .await;
+        for user in ["admin", "vc.xiaodian"] {
+            let client = app.client_for(user).await;
+            assert_error(
+                disclose(&app, &client, json!({ "purpose": purpose, "what": "export" })).await,
+                StatusCode::FORBIDDEN,
+                "forbidden",
+            )
+            .await;
+        }
+        let response = disclose(&app, &supervisor, json!({ "purpose": purpose, "what": "export" })).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let grant = json_body(response).await;
+        assert_eq!(grant["kind"], "export");
+        assert_eq!(grant["case_id"], Value::Null);
+
+        // Someone else's grant, an unknown one, or a print grant: refused, nothing written.
+        let print_grant = json_body(
+            post(
+                &own,
+                app.url(&format!("/api/v1/cases/{child}/disclosures")),
+                json!({ "purpose": purpose }),
+            )
+            .await,
+        )
+        .await;
+        let (reads, audits) = (count(&app.db, "read_log").await, count(&app.db, "audit_log").await);
+        for (client, grant) in [(&own, &grant), (&supervisor, &json!({ "id": 99999 })), (&own, &print_grant)] {
+            assert_error(
+                get(client, csv_url(Some(grant))).await,
+                StatusCode::FORBIDDEN,
+                "disclosure_not_valid",
+            )
+            .await;
+        }
+        assert_eq!(count(&app.db, "read_log").await, reads);
+        assert_eq!(count(&app.db, "audit_log").await, audits);
+
+        // The supervisor's full export: every case in full.
+        let csv = String::from_utf8(download(&supervisor, csv_url(Some(&grant))).await).unwrap();
+        assert!(csv.contains(CHILD) && csv.contains(&id_number), "{csv}");
+        assert!(!csv.contains("李*雨"), "{csv}");
+        assert!(!csv.contains("**********"), "no ID number masked: {csv}");
+        // Audited with its purpose, read-logged with the grant.
+        let audit = get_json(
+            &supervisor,
+            app.url(&format!("/api/v1/audit/access_grant/{}", grant["id"])),
+        )
+        .await;
+        let used = audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "cases.exported_in_full")
+            .unwrap_or_else(|| panic!("the export in the audit log: {audit}"));
+        assert_eq!(used["after"]["purpose"], purpose);
+        assert_eq!(used["after"]["format"], "csv");
+        assert!(used["after"]["children_cases_in_full"].as_i64().unwrap() >= 1);
+        assert_eq!(
+            reads_of(&app, &supervisor, child).await.last().unwrap(),
+            &read("张建国（检察长）", "export", true, grant["id"].clone())
+        );
+
+        // Once only; and a grant that expired is refused too.
+        let reads = count(&app.db, "read_log").await;
+        assert_error(
+            get(&supervisor, csv_url(Some(&grant))).await,
+            StatusCode::FORBIDDEN,
+            "disclosure_not_valid",
+        )
+        .await;
+        let stale = json_body(disclose(&app, &supervisor, json!({ "purpose": purpose, "what": "export" })).await).await;
+        exec(
+            &app.db,
+            &format!("UPDATE access_grants SET expires_at = {} WHERE id = $1", now_ms() - 1),
+            stale["id"].as_i64().unwrap(),
+        )
+        .await;
+        assert_error(
+            get(&supervisor, csv_url(Some(&stale))).await,
+            StatusCode::FORBIDDEN,
+            "disclosure_not_valid",
+        )
+        .await;
+        assert_eq!(count(&app.db, "read_log").await, reads);
+
+        // An officer's full export (XLSX): his own cases in full, the others masked.
+        for (user, client) in [("王芳", &own), ("陈明", &other)] {
+            let grant = json_body(disclose(&app, client, json!({ "purpose": purpose, "what": "export" })).await).await;
+            let bytes = download(
+                client,
+                app.url(&format!("/api/v1/cases/export.xlsx?disclosure={}", grant["id"])),
+            )
+            .await;
+            let range = crate::stats::sheet(bytes);
+            let (mut own_rows, mut others) = (0, 0);
+            for row in 1..range.height() {
+                let name = crate::stats::text(&range, row, 3);
+                if crate::stats::text(&range, row, 8) == user {
+                    own_rows += 1;
+                    assert!(!name.contains('*'), "{user}'s own case in full: {name}");
+                } else {
+                    others += 1;
+                    assert!(is_masked_name(&name), "{user}: another's case masked: {name}");
+                }
+            }
+            assert!(own_rows > 0 && others > 0, "{user}: {own_rows} own, {others} others");
+            // The child's case is wang.fang's: in full for him only.
+            let last = reads_of(&app, &supervisor, child).await.pop().unwrap();
+            let full = user == "王芳";
+            let expected_grant = if full { grant["id"].clone() } else { Value::Null };
+            assert_eq!(last, read(user, "export", full, expected_grant));
+        }
         app
     })
     .await;
