@@ -51,6 +51,19 @@ pub fn sees_lead_in_full(
     }
 }
 
+/// May this role read the audit trail of this kind of entity? Audit entries
+/// of cases and of everything inside them (leads, facts, consents, referrals,
+/// visits, money, grants) carry what was changed — phones and names included
+/// — so beside supervisors, the administrator (who reads no case files) sees
+/// only the trails of accounts and agencies, which he manages.
+pub fn may_read_audit_of(role: Role, entity_type: &str) -> bool {
+    match role {
+        Role::Supervisor => true,
+        Role::Admin => matches!(entity_type, "user" | "agency"),
+        Role::Officer | Role::VillageCommittee | Role::Partner => false,
+    }
+}
+
 /// A case is protected when a child is in it: the applicant or the agent is
 /// recorded in the `minor` priority group.
 pub fn is_protected<'a>(groups: impl IntoIterator<Item = &'a [PriorityGroup]>) -> bool {
@@ -144,6 +157,17 @@ mod tests {
         for role in [Role::VillageCommittee, Role::Partner, Role::Admin] {
             assert!(!sees_lead_in_full(role, 7, 7, Some(7)));
         }
+    }
+
+    #[test]
+    fn the_administrator_reads_the_audit_of_accounts_and_agencies_only() {
+        for entity in ["case", "lead", "referral", "money_plan", "access_grant"] {
+            assert!(may_read_audit_of(Role::Supervisor, entity));
+            assert!(!may_read_audit_of(Role::Admin, entity), "{entity}");
+        }
+        assert!(may_read_audit_of(Role::Admin, "user"));
+        assert!(may_read_audit_of(Role::Admin, "agency"));
+        assert!(!may_read_audit_of(Role::Officer, "user"));
     }
 
     #[test]
