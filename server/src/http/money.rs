@@ -41,7 +41,9 @@ pub async fn get_money(
     ClientAddr(client): ClientAddr,
     AppPath(id): AppPath<i64>,
 ) -> ApiResult<AppJson<MoneyView>> {
-    Ok(AppJson(money::money_view(&state.db, &actor, id, &client).await?))
+    Ok(AppJson(
+        money::money_view(&state.db, &actor, id, &client).await?,
+    ))
 }
 
 /// Makes or changes the payment plan of an approved case. After a payment only a
@@ -233,7 +235,15 @@ pub async fn confirm_spending(
     AppPath(id): AppPath<i64>,
 ) -> ApiResult<AppJson<MoneyView>> {
     Ok(AppJson(
-        money::spending_step(&state.db, &actor, id, SpendingStep::Confirm, None, Some(&client)).await?,
+        money::spending_step(
+            &state.db,
+            &actor,
+            id,
+            SpendingStep::Confirm,
+            None,
+            Some(&client),
+        )
+        .await?,
     ))
 }
 
@@ -253,7 +263,15 @@ pub async fn query_spending(
     AppJson(input): AppJson<MoneyText>,
 ) -> ApiResult<AppJson<MoneyView>> {
     Ok(AppJson(
-        money::spending_step(&state.db, &actor, id, SpendingStep::Query, Some(input.text), Some(&client)).await?,
+        money::spending_step(
+            &state.db,
+            &actor,
+            id,
+            SpendingStep::Query,
+            Some(input.text),
+            Some(&client),
+        )
+        .await?,
     ))
 }
 

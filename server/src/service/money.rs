@@ -23,11 +23,11 @@ use domain::api::NamedRef;
 use domain::case::{groups_from_text, CaseState, PriorityGroup};
 use domain::date::{china_date, format_date, parse_date};
 use domain::idcard::ResidentId;
-use domain::privacy::ReadKind;
 use domain::payment::{
     amount_from_json, check_plan, may, sniff_image, DocumentKind, Ledger, MoneyAction,
     PaymentMethod, PlanKind, Purpose, SpendingStatus,
 };
+use domain::privacy::ReadKind;
 use domain::screening::{birth_date, is_minor_on};
 use domain::{Fen, Role};
 use serde_json::json;

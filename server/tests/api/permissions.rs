@@ -32,9 +32,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use reqwest::{Client, Method, StatusCode};
 use domain::case::{mask_name, mask_phone};
 use domain::idcard::mask_id_number;
+use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 use server::storage::Db;
 
@@ -150,7 +150,10 @@ fn parse_details_table() -> BTreeMap<(String, String), Vec<Shown>> {
             .map(|c| Shown::parse(c).unwrap_or_else(|| panic!("FULL, MASKED or — in {line}")))
             .collect();
         let key = (method.to_string(), path.trim_matches('`').to_string());
-        assert!(rows.insert(key, shown).is_none(), "one details row per request: {line}");
+        assert!(
+            rows.insert(key, shown).is_none(),
+            "one details row per request: {line}"
+        );
     }
     rows
 }

@@ -1012,7 +1012,11 @@ async fn the_pages_render_on_the_server_and_their_reads_are_logged_with_the_visi
 }
 
 /// The read log of a case, oldest first: (who, what, in full, grant).
-async fn reads_of(app: &TestApp, supervisor: &Client, case: i64) -> Vec<(String, String, bool, Value)> {
+async fn reads_of(
+    app: &TestApp,
+    supervisor: &Client,
+    case: i64,
+) -> Vec<(String, String, bool, Value)> {
     let log = get_json(supervisor, app.url(&format!("/api/v1/cases/{case}/reads"))).await;
     log.as_array()
         .unwrap()
@@ -1095,7 +1099,10 @@ async fn opening_a_childs_money_is_read_logged_like_the_case_page() {
         // An adult's case: another officer sees its money with names masked,
         // and nothing is logged.
         let view = get_json(&other, money(adult)).await;
-        assert!(is_masked_name(view["child"]["name"].as_str().unwrap()), "{view}");
+        assert!(
+            is_masked_name(view["child"]["name"].as_str().unwrap()),
+            "{view}"
+        );
         assert!(!view.to_string().contains(ADULT), "{view}");
         let view = get_json(&own, money(adult)).await;
         assert_eq!(view["child"]["name"], ADULT);
@@ -1184,7 +1191,12 @@ async fn a_leads_people_in_full_only_for_who_recorded_it_who_was_assigned_it_and
 }
 
 async fn count(db: &Db, table: &str) -> i64 {
-    scalar(db, &format!("SELECT COUNT(*) FROM {table} WHERE id >= $1"), 0).await
+    scalar(
+        db,
+        &format!("SELECT COUNT(*) FROM {table} WHERE id >= $1"),
+        0,
+    )
+    .await
 }
 
 async fn disclose(app: &TestApp, client: &Client, body: Value) -> reqwest::Response {
@@ -1229,7 +1241,12 @@ async fn the_case_list_exports_in_full_only_with_a_stated_purpose_once_and_for_o
 
         // Asking for the full version: a purpose, an export, a case reader.
         assert_error(
-            disclose(&app, &supervisor, json!({ "purpose": "导出", "what": "export" })).await,
+            disclose(
+                &app,
+                &supervisor,
+                json!({ "purpose": "导出", "what": "export" }),
+            )
+            .await,
             StatusCode::UNPROCESSABLE_ENTITY,
             "reason_too_short",
         )
@@ -1243,13 +1260,23 @@ async fn the_case_list_exports_in_full_only_with_a_stated_purpose_once_and_for_o
         for user in ["admin", "vc.xiaodian"] {
             let client = app.client_for(user).await;
             assert_error(
-                disclose(&app, &client, json!({ "purpose": purpose, "what": "export" })).await,
+                disclose(
+                    &app,
+                    &client,
+                    json!({ "purpose": purpose, "what": "export" }),
+                )
+                .await,
                 StatusCode::FORBIDDEN,
                 "forbidden",
             )
             .await;
         }
-        let response = disclose(&app, &supervisor, json!({ "purpose": purpose, "what": "export" })).await;
+        let response = disclose(
+            &app,
+            &supervisor,
+            json!({ "purpose": purpose, "what": "export" }),
+        )
+        .await;
         assert_eq!(response.status(), StatusCode::CREATED);
         let grant = json_body(response).await;
         assert_eq!(grant["kind"], "export");
@@ -1265,8 +1292,15 @@ async fn the_case_list_exports_in_full_only_with_a_stated_purpose_once_and_for_o
             .await,
         )
         .await;
-        let (reads, audits) = (count(&app.db, "read_log").await, count(&app.db, "audit_log").await);
-        for (client, grant) in [(&own, &grant), (&supervisor, &json!({ "id": 99999 })), (&own, &print_grant)] {
+        let (reads, audits) = (
+            count(&app.db, "read_log").await,
+            count(&app.db, "audit_log").await,
+        );
+        for (client, grant) in [
+            (&own, &grant),
+            (&supervisor, &json!({ "id": 99999 })),
+            (&own, &print_grant),
+        ] {
             assert_error(
                 get(client, csv_url(Some(grant))).await,
                 StatusCode::FORBIDDEN,
@@ -1310,10 +1344,21 @@ async fn the_case_list_exports_in_full_only_with_a_stated_purpose_once_and_for_o
             "disclosure_not_valid",
         )
         .await;
-        let stale = json_body(disclose(&app, &supervisor, json!({ "purpose": purpose, "what": "export" })).await).await;
+        let stale = json_body(
+            disclose(
+                &app,
+                &supervisor,
+                json!({ "purpose": purpose, "what": "export" }),
+            )
+            .await,
+        )
+        .await;
         exec(
             &app.db,
-            &format!("UPDATE access_grants SET expires_at = {} WHERE id = $1", now_ms() - 1),
+            &format!(
+                "UPDATE access_grants SET expires_at = {} WHERE id = $1",
+                now_ms() - 1
+            ),
             stale["id"].as_i64().unwrap(),
         )
         .await;
@@ -1327,10 +1372,21 @@ async fn the_case_list_exports_in_full_only_with_a_stated_purpose_once_and_for_o
 
         // An officer's full export (XLSX): his own cases in full, the others masked.
         for (user, client) in [("王芳", &own), ("陈明", &other)] {
-            let grant = json_body(disclose(&app, client, json!({ "purpose": purpose, "what": "export" })).await).await;
+            let grant = json_body(
+                disclose(
+                    &app,
+                    client,
+                    json!({ "purpose": purpose, "what": "export" }),
+                )
+                .await,
+            )
+            .await;
             let bytes = download(
                 client,
-                app.url(&format!("/api/v1/cases/export.xlsx?disclosure={}", grant["id"])),
+                app.url(&format!(
+                    "/api/v1/cases/export.xlsx?disclosure={}",
+                    grant["id"]
+                )),
             )
             .await;
             let range = crate::stats::sheet(bytes);
@@ -1342,14 +1398,24 @@ async fn the_case_list_exports_in_full_only_with_a_stated_purpose_once_and_for_o
                     assert!(!name.contains('*'), "{user}'s own case in full: {name}");
                 } else {
                     others += 1;
-                    assert!(is_masked_name(&name), "{user}: another's case masked: {name}");
+                    assert!(
+                        is_masked_name(&name),
+                        "{user}: another's case masked: {name}"
+                    );
                 }
             }
-            assert!(own_rows > 0 && others > 0, "{user}: {own_rows} own, {others} others");
+            assert!(
+                own_rows > 0 && others > 0,
+                "{user}: {own_rows} own, {others} others"
+            );
             // The child's case is wang.fang's: in full for him only.
             let last = reads_of(&app, &supervisor, child).await.pop().unwrap();
             let full = user == "王芳";
-            let expected_grant = if full { grant["id"].clone() } else { Value::Null };
+            let expected_grant = if full {
+                grant["id"].clone()
+            } else {
+                Value::Null
+            };
             assert_eq!(last, read(user, "export", full, expected_grant));
         }
         app
