@@ -63,7 +63,15 @@ const AGENCIES: &[(&str, &str, &[Service])] = &[
 ];
 
 /// (username, display name, role, village name, agency name)
-const ACCOUNTS: &[(&str, &str, Role, Option<&str>, Option<&str>)] = &[
+type Account = (
+    &'static str,
+    &'static str,
+    Role,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+const ACCOUNTS: &[Account] = &[
     ("admin", "系统管理员", Role::Admin, None, None),
     (
         "zhang.jian",
