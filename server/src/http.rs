@@ -180,6 +180,7 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(money::list_supervised))
         .routes(routes!(privacy::break_glass))
         .routes(routes!(privacy::request_disclosure))
+        .routes(routes!(privacy::request_export_disclosure))
         .routes(routes!(privacy::print_case))
         .routes(routes!(privacy::list_grants))
         .routes(routes!(privacy::case_reads))

@@ -211,6 +211,10 @@ pub struct LeadView {
     pub people: Vec<PersonView>,
     pub created_by: NamedRef,
     pub created_at: i64,
+    /// Whether `people` are in full: for the officer who recorded the lead or
+    /// is assigned its case, and supervisors (`domain::privacy::sees_lead_in_full`).
+    #[serde(default)]
+    pub full_details: bool,
 }
 
 /// Another open lead or case about the same person, found before creating a duplicate.

@@ -31,6 +31,39 @@ pub fn in_case_team(role: Role, user_id: i64, officer_id: i64) -> bool {
     }
 }
 
+/// Does this viewer see a lead's people in full?
+///
+/// Leads are a shared intake pool: every officer may read, accept or decline
+/// any open lead, but only those who need the details see them in full — the
+/// officer who recorded the lead, the officer assigned the case it became
+/// (`assigned_officer`), and supervisors. Everyone else sees names, ID
+/// numbers and phone numbers masked.
+pub fn sees_lead_in_full(
+    role: Role,
+    user_id: i64,
+    recorded_by: i64,
+    assigned_officer: Option<i64>,
+) -> bool {
+    match role {
+        Role::Supervisor => true,
+        Role::Officer => user_id == recorded_by || assigned_officer == Some(user_id),
+        Role::VillageCommittee | Role::Partner | Role::Admin => false,
+    }
+}
+
+/// May this role read the audit trail of this kind of entity? Audit entries
+/// of cases and of everything inside them (leads, facts, consents, referrals,
+/// visits, money, grants) carry what was changed — phones and names included
+/// — so beside supervisors, the administrator (who reads no case files) sees
+/// only the trails of accounts and agencies, which he manages.
+pub fn may_read_audit_of(role: Role, entity_type: &str) -> bool {
+    match role {
+        Role::Supervisor => true,
+        Role::Admin => matches!(entity_type, "user" | "agency"),
+        Role::Officer | Role::VillageCommittee | Role::Partner => false,
+    }
+}
+
 /// A case is protected when a child is in it: the applicant or the agent is
 /// recorded in the `minor` priority group.
 pub fn is_protected<'a>(groups: impl IntoIterator<Item = &'a [PriorityGroup]>) -> bool {
@@ -87,6 +120,8 @@ pub enum ReadKind {
     Document,
     Print,
     Export,
+    /// The money section: plan, payments, spending, supervision agreement.
+    Money,
 }
 
 crate::case::text_enum!(ReadKind {
@@ -95,6 +130,7 @@ crate::case::text_enum!(ReadKind {
     Document => "document",
     Print => "print",
     Export => "export",
+    Money => "money",
 });
 
 #[cfg(test)]
@@ -109,6 +145,29 @@ mod tests {
         for role in [Role::VillageCommittee, Role::Partner, Role::Admin] {
             assert!(!in_case_team(role, 7, 7));
         }
+    }
+
+    #[test]
+    fn a_lead_in_full_for_who_recorded_it_who_was_assigned_and_supervisors() {
+        assert!(sees_lead_in_full(Role::Officer, 7, 7, None));
+        assert!(sees_lead_in_full(Role::Officer, 8, 7, Some(8)));
+        assert!(!sees_lead_in_full(Role::Officer, 9, 7, Some(8)));
+        assert!(!sees_lead_in_full(Role::Officer, 9, 7, None));
+        assert!(sees_lead_in_full(Role::Supervisor, 3, 7, None));
+        for role in [Role::VillageCommittee, Role::Partner, Role::Admin] {
+            assert!(!sees_lead_in_full(role, 7, 7, Some(7)));
+        }
+    }
+
+    #[test]
+    fn the_administrator_reads_the_audit_of_accounts_and_agencies_only() {
+        for entity in ["case", "lead", "referral", "money_plan", "access_grant"] {
+            assert!(may_read_audit_of(Role::Supervisor, entity));
+            assert!(!may_read_audit_of(Role::Admin, entity), "{entity}");
+        }
+        assert!(may_read_audit_of(Role::Admin, "user"));
+        assert!(may_read_audit_of(Role::Admin, "agency"));
+        assert!(!may_read_audit_of(Role::Officer, "user"));
     }
 
     #[test]

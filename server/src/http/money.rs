@@ -38,9 +38,12 @@ pub struct DocumentQuery {
 pub async fn get_money(
     State(state): State<AppState>,
     actor: Actor,
+    ClientAddr(client): ClientAddr,
     AppPath(id): AppPath<i64>,
 ) -> ApiResult<AppJson<MoneyView>> {
-    Ok(AppJson(money::money_view(&state.db, &actor, id).await?))
+    Ok(AppJson(
+        money::money_view(&state.db, &actor, id, &client).await?,
+    ))
 }
 
 /// Makes or changes the payment plan of an approved case. After a payment only a
@@ -56,11 +59,12 @@ pub async fn get_money(
 pub async fn set_plan(
     State(state): State<AppState>,
     actor: Actor,
+    ClientAddr(client): ClientAddr,
     AppPath(id): AppPath<i64>,
     AppJson(input): AppJson<PlanInput>,
 ) -> ApiResult<AppJson<MoneyView>> {
     Ok(AppJson(
-        money::set_plan(&state.db, &actor, id, input).await?,
+        money::set_plan(&state.db, &actor, id, input, Some(&client)).await?,
     ))
 }
 
@@ -127,11 +131,12 @@ pub async fn get_document(
 pub async fn record_supervision(
     State(state): State<AppState>,
     actor: Actor,
+    ClientAddr(client): ClientAddr,
     AppPath(id): AppPath<i64>,
     AppJson(input): AppJson<SupervisionInput>,
 ) -> ApiResult<AppJson<MoneyView>> {
     Ok(AppJson(
-        money::record_supervision(&state.db, &actor, id, input).await?,
+        money::record_supervision(&state.db, &actor, id, input, Some(&client)).await?,
     ))
 }
 
@@ -147,11 +152,12 @@ pub async fn record_supervision(
 pub async fn pay_installment(
     State(state): State<AppState>,
     actor: Actor,
+    ClientAddr(client): ClientAddr,
     AppPath(id): AppPath<i64>,
     AppJson(input): AppJson<PaymentInput>,
 ) -> ApiResult<AppJson<MoneyView>> {
     Ok(AppJson(
-        money::pay_installment(&state.db, &actor, id, input).await?,
+        money::pay_installment(&state.db, &actor, id, input, Some(&client)).await?,
     ))
 }
 
@@ -166,11 +172,12 @@ pub async fn pay_installment(
 pub async fn override_release(
     State(state): State<AppState>,
     actor: Actor,
+    ClientAddr(client): ClientAddr,
     AppPath(id): AppPath<i64>,
     AppJson(input): AppJson<MoneyText>,
 ) -> ApiResult<AppJson<MoneyView>> {
     Ok(AppJson(
-        money::override_release(&state.db, &actor, id, input).await?,
+        money::override_release(&state.db, &actor, id, input, Some(&client)).await?,
     ))
 }
 
@@ -185,10 +192,11 @@ pub async fn override_release(
 pub async fn phone_check(
     State(state): State<AppState>,
     actor: Actor,
+    ClientAddr(client): ClientAddr,
     AppPath(id): AppPath<i64>,
     AppJson(input): AppJson<PhoneCheckInput>,
 ) -> ApiResult<(StatusCode, AppJson<MoneyView>)> {
-    let view = money::phone_check(&state.db, &actor, id, input).await?;
+    let view = money::phone_check(&state.db, &actor, id, input, Some(&client)).await?;
     Ok((StatusCode::CREATED, AppJson(view)))
 }
 
@@ -204,10 +212,11 @@ pub async fn phone_check(
 pub async fn record_spending(
     State(state): State<AppState>,
     actor: Actor,
+    ClientAddr(client): ClientAddr,
     AppPath(id): AppPath<i64>,
     AppJson(input): AppJson<SpendingInput>,
 ) -> ApiResult<(StatusCode, AppJson<MoneyView>)> {
-    let view = money::record_spending(&state.db, &actor, id, input).await?;
+    let view = money::record_spending(&state.db, &actor, id, input, Some(&client)).await?;
     Ok((StatusCode::CREATED, AppJson(view)))
 }
 
@@ -222,10 +231,19 @@ pub async fn record_spending(
 pub async fn confirm_spending(
     State(state): State<AppState>,
     actor: Actor,
+    ClientAddr(client): ClientAddr,
     AppPath(id): AppPath<i64>,
 ) -> ApiResult<AppJson<MoneyView>> {
     Ok(AppJson(
-        money::spending_step(&state.db, &actor, id, SpendingStep::Confirm, None).await?,
+        money::spending_step(
+            &state.db,
+            &actor,
+            id,
+            SpendingStep::Confirm,
+            None,
+            Some(&client),
+        )
+        .await?,
     ))
 }
 
@@ -240,11 +258,20 @@ pub async fn confirm_spending(
 pub async fn query_spending(
     State(state): State<AppState>,
     actor: Actor,
+    ClientAddr(client): ClientAddr,
     AppPath(id): AppPath<i64>,
     AppJson(input): AppJson<MoneyText>,
 ) -> ApiResult<AppJson<MoneyView>> {
     Ok(AppJson(
-        money::spending_step(&state.db, &actor, id, SpendingStep::Query, Some(input.text)).await?,
+        money::spending_step(
+            &state.db,
+            &actor,
+            id,
+            SpendingStep::Query,
+            Some(input.text),
+            Some(&client),
+        )
+        .await?,
     ))
 }
 
@@ -259,6 +286,7 @@ pub async fn query_spending(
 pub async fn answer_query(
     State(state): State<AppState>,
     actor: Actor,
+    ClientAddr(client): ClientAddr,
     AppPath(id): AppPath<i64>,
     AppJson(input): AppJson<MoneyText>,
 ) -> ApiResult<AppJson<MoneyView>> {
@@ -269,6 +297,7 @@ pub async fn answer_query(
             id,
             SpendingStep::Answer,
             Some(input.text),
+            Some(&client),
         )
         .await?,
     ))

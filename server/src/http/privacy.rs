@@ -64,6 +64,37 @@ pub async fn request_disclosure(
     Ok((StatusCode::CREATED, AppJson(grant)))
 }
 
+/// Asks to export the case list in full for a stated purpose (`what`:
+/// `export`). The grant's id, passed once as `disclosure` to
+/// `GET /api/v1/cases/export.csv` or `.xlsx` within a short time, writes names,
+/// ID numbers and phones in full on the rows of the caller's team's cases
+/// (every case for a supervisor, an officer's own cases).
+#[utoipa::path(post, path = "/api/v1/disclosures", tag = "privacy", request_body = DisclosureRequest,
+    responses(
+        (status = 201, body = AccessGrant),
+        (status = 401, body = ErrorBody), (status = 403, description = "not a case reader", body = ErrorBody),
+        (status = 422, description = "reason_too_short, invalid_disclosure (only `export` spans cases)", body = ErrorBody),
+    ),
+    security(("session" = [])))]
+pub async fn request_export_disclosure(
+    State(state): State<AppState>,
+    actor: Actor,
+    ClientAddr(client): ClientAddr,
+    AppJson(input): AppJson<DisclosureRequest>,
+) -> ApiResult<(StatusCode, AppJson<AccessGrant>)> {
+    let grant = privacy::authorize_full_disclosure(
+        &state.db,
+        &state.config,
+        &actor,
+        None,
+        input.what,
+        &input.purpose,
+        &client,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, AppJson(grant)))
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PrintQuery {
     /// A print grant of one's own (from `POST /api/v1/cases/{id}/disclosures`) for the full version.

@@ -4,7 +4,7 @@ use domain::api::{AuditEntry, NamedRef};
 use domain::Permission;
 use serde::Serialize;
 
-use super::{Actor, ServiceResult};
+use super::{Actor, ServiceError, ServiceResult};
 use crate::storage::{self, audit::NewAuditEntry, now_ms, Db, Tx};
 
 /// What changed, for one audit entry. `before`/`after` are snapshots of the
@@ -52,6 +52,9 @@ pub async fn list(
     entity_id: &str,
 ) -> ServiceResult<Vec<AuditEntry>> {
     actor.require(Permission::ReadAudit)?;
+    if !domain::privacy::may_read_audit_of(actor.role, entity_type) {
+        return Err(ServiceError::Forbidden);
+    }
     let rows = storage::audit::list_for(db, entity_type, entity_id, 500).await?;
     let parse = |text: Option<String>| text.and_then(|t| serde_json::from_str(&t).ok());
     Ok(rows

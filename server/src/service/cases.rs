@@ -60,8 +60,8 @@ fn sees_full_details(actor: &Actor, officer_id: i64) -> bool {
     domain::privacy::in_case_team(actor.role, actor.user_id, officer_id)
 }
 
-/// A person with ID number and phone in full, or masked; `full` keeps the
-/// name too (the lead's own page), masking is done by the callers that need it.
+/// A person with ID number and phone in full, or masked; the name is left
+/// as it is, for the callers to mask ([`case_person`] does both).
 fn person_view(row: PersonRow, full: bool) -> PersonView {
     PersonView {
         id: row.id,
@@ -78,7 +78,8 @@ fn person_view(row: PersonRow, full: bool) -> PersonView {
     }
 }
 
-/// A person on the case page: in full for the team, else masked, name included.
+/// A person on the case page or a lead's page: in full for those who need
+/// to know, else masked, name included.
 fn case_person(row: PersonRow, full: bool) -> PersonView {
     if full {
         person_view(row, true)
@@ -288,7 +289,7 @@ impl From<ServiceError> for LeadError {
     }
 }
 
-fn lead_view(row: LeadRow, people: Vec<PersonView>) -> ServiceResult<LeadView> {
+fn lead_view(row: LeadRow, people: Vec<PersonView>, full_details: bool) -> ServiceResult<LeadView> {
     Ok(LeadView {
         id: row.id,
         channel: channel(&row.channel)?,
@@ -307,6 +308,7 @@ fn lead_view(row: LeadRow, people: Vec<PersonView>) -> ServiceResult<LeadView> {
             name: row.created_by_name,
         },
         created_at: row.created_at,
+        full_details,
     })
 }
 
@@ -316,11 +318,20 @@ pub async fn get_lead(db: &Db, actor: &Actor, id: i64) -> ServiceResult<LeadView
         .await?
         .ok_or(ServiceError::NotFound)?;
     let people = store::lead_people(db, id).await?;
-    // The person who logged the lead, and supervisors, see it in full.
-    let full = actor.role == Role::Supervisor || actor.user_id == row.created_by;
+    // Need to know: the officer who recorded the lead or is assigned its
+    // case, and supervisors, see its people in full; other officers (the
+    // intake pool is shared, any of them may accept or decline) see them
+    // masked, name included.
+    let full = domain::privacy::sees_lead_in_full(
+        actor.role,
+        actor.user_id,
+        row.created_by,
+        row.case_officer_id,
+    );
     lead_view(
         row,
-        people.into_iter().map(|p| person_view(p, full)).collect(),
+        people.into_iter().map(|p| case_person(p, full)).collect(),
+        full,
     )
 }
 
@@ -361,7 +372,7 @@ pub async fn list_leads(
                 ..person_view(p, false)
             })
             .collect();
-        leads.push(lead_view(row, masked)?);
+        leads.push(lead_view(row, masked, false)?);
     }
     Ok(leads)
 }

@@ -63,7 +63,15 @@ const AGENCIES: &[(&str, &str, &[Service])] = &[
 ];
 
 /// (username, display name, role, village name, agency name)
-const ACCOUNTS: &[(&str, &str, Role, Option<&str>, Option<&str>)] = &[
+type Account = (
+    &'static str,
+    &'static str,
+    Role,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+const ACCOUNTS: &[Account] = &[
     ("admin", "系统管理员", Role::Admin, None, None),
     (
         "zhang.jian",
@@ -609,6 +617,7 @@ async fn load_money(db: &Db, case_id: i64) -> ServiceResult<()> {
             installments,
             reason: None,
         },
+        None,
     )
     .await?;
     let agreement =
@@ -626,6 +635,7 @@ async fn load_money(db: &Db, case_id: i64) -> ServiceResult<()> {
             agreement_document_ids: vec![agreement.id],
             pledge_document_ids: vec![pledge.id],
         },
+        None,
     )
     .await?;
     let first = view
@@ -643,6 +653,7 @@ async fn load_money(db: &Db, case_id: i64) -> ServiceResult<()> {
             method: PaymentMethod::BankTransfer,
             reference: "寿县农商行 转账 20260001".into(),
         },
+        None,
     )
     .await?;
     let receipt =
@@ -683,12 +694,13 @@ async fn load_money(db: &Db, case_id: i64) -> ServiceResult<()> {
                 note: Some(note.into()),
                 receipt_document_id: receipt,
             },
+            None,
         )
         .await?;
         first_record = first_record.or(view.spending.first().map(|s| s.id));
     }
     if let Some(id) = first_record {
-        money::spending_step(db, &committee, id, money::SpendingStep::Confirm, None).await?;
+        money::spending_step(db, &committee, id, money::SpendingStep::Confirm, None, None).await?;
     }
     Ok(())
 }

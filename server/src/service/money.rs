@@ -27,12 +27,14 @@ use domain::payment::{
     amount_from_json, check_plan, may, sniff_image, DocumentKind, Ledger, MoneyAction,
     PaymentMethod, PlanKind, Purpose, SpendingStatus,
 };
+use domain::privacy::ReadKind;
 use domain::screening::{birth_date, is_minor_on};
 use domain::{Fen, Role};
 use serde_json::json;
 
 use super::audit::{self, Change};
 use super::cases::{invalid, optional, trimmed};
+use super::privacy::{self, Client};
 use super::{Actor, ServiceError, ServiceResult};
 use crate::storage::cases::{self as case_store, CaseRow, NewEvent};
 use crate::storage::money::{
@@ -236,6 +238,7 @@ pub async fn set_plan(
     actor: &Actor,
     case_id: i64,
     input: PlanInput,
+    reader: Option<&Client>,
 ) -> ServiceResult<MoneyView> {
     require(actor, MoneyAction::Plan)?;
     let reason = optional(&input.reason);
@@ -369,7 +372,7 @@ pub async fn set_plan(
     )
     .await?;
     tx.commit().await?;
-    money_view(db, actor, case_id).await
+    view(db, actor, case_id, reader).await
 }
 
 // ---- Supervision and documents ---------------------------------------------
@@ -476,6 +479,7 @@ pub async fn record_supervision(
     actor: &Actor,
     case_id: i64,
     input: SupervisionInput,
+    reader: Option<&Client>,
 ) -> ServiceResult<MoneyView> {
     require(actor, MoneyAction::Plan)?;
     let now = now_ms();
@@ -571,7 +575,7 @@ pub async fn record_supervision(
     )
     .await?;
     tx.commit().await?;
-    money_view(db, actor, case_id).await
+    view(db, actor, case_id, reader).await
 }
 
 // ---- Payments ---------------------------------------------------------------
@@ -618,6 +622,7 @@ pub async fn pay_installment(
     actor: &Actor,
     installment_id: i64,
     input: PaymentInput,
+    reader: Option<&Client>,
 ) -> ServiceResult<MoneyView> {
     require(actor, MoneyAction::Pay)?;
     let reference = trimmed(&input.reference, "reference", 100)?;
@@ -705,7 +710,7 @@ pub async fn pay_installment(
     )
     .await?;
     tx.commit().await?;
-    money_view(db, actor, case_id).await
+    view(db, actor, case_id, reader).await
 }
 
 /// A supervisor releases the next installment of supervised aid although the
@@ -716,6 +721,7 @@ pub async fn override_release(
     actor: &Actor,
     installment_id: i64,
     input: MoneyText,
+    reader: Option<&Client>,
 ) -> ServiceResult<MoneyView> {
     require(actor, MoneyAction::OverrideRelease)?;
     let reason = trimmed(&input.text, "text", 2000)?;
@@ -751,7 +757,7 @@ pub async fn override_release(
     )
     .await?;
     tx.commit().await?;
-    money_view(db, actor, case_id).await
+    view(db, actor, case_id, reader).await
 }
 
 /// The case's officer records what the family said on the phone about a payment.
@@ -761,6 +767,7 @@ pub async fn phone_check(
     actor: &Actor,
     payment_id: i64,
     input: PhoneCheckInput,
+    reader: Option<&Client>,
 ) -> ServiceResult<MoneyView> {
     require(actor, MoneyAction::Pay)?;
     let spoke_with = trimmed(&input.spoke_with, "spoke_with", 50)?;
@@ -819,7 +826,7 @@ pub async fn phone_check(
     )
     .await?;
     tx.commit().await?;
-    money_view(db, actor, case_id).await
+    view(db, actor, case_id, reader).await
 }
 
 // ---- Spending ---------------------------------------------------------------
@@ -832,6 +839,7 @@ pub async fn record_spending(
     actor: &Actor,
     case_id: i64,
     input: SpendingInput,
+    reader: Option<&Client>,
 ) -> ServiceResult<MoneyView> {
     require(actor, MoneyAction::RecordSpending)?;
     let amount = amount_from_json(&input.amount_fen, "amount_fen")?.0;
@@ -909,7 +917,7 @@ pub async fn record_spending(
     )
     .await?;
     tx.commit().await?;
-    money_view(db, actor, case_id).await
+    view(db, actor, case_id, reader).await
 }
 
 /// What a step on a spending record does.
@@ -940,6 +948,7 @@ pub async fn spending_step(
     spending_id: i64,
     step: SpendingStep,
     comment: Option<String>,
+    reader: Option<&Client>,
 ) -> ServiceResult<MoneyView> {
     require(
         actor,
@@ -1027,7 +1036,7 @@ pub async fn spending_step(
     )
     .await?;
     tx.commit().await?;
-    money_view(db, actor, case_id).await
+    view(db, actor, case_id, reader).await
 }
 
 // ---- Views ------------------------------------------------------------------
@@ -1042,8 +1051,60 @@ fn document_view(row: DocumentRow) -> ServiceResult<MoneyDocument> {
     })
 }
 
+/// Opens the money section of a case for `client`: the money as the viewer
+/// may see it, and for a child's case a line in the read log before it goes
+/// out (README "Privacy").
+pub async fn money_view(
+    db: &Db,
+    actor: &Actor,
+    case_id: i64,
+    client: &Client,
+) -> ServiceResult<MoneyView> {
+    view(db, actor, case_id, Some(client)).await
+}
+
+/// What the viewer may see of a case's people on its money page, and whether
+/// reads of it are logged.
+struct MoneyAccess {
+    full: bool,
+    protected: bool,
+    grant_id: Option<i64>,
+}
+
+/// Need to know on the money page, as on the case page: the case's team (and
+/// another officer through a break-the-glass grant) sees names in full; the
+/// child's village committee does too, since it confirms the spending of the
+/// child it supervises. Another officer sees an ordinary case masked, and a
+/// child's case not at all without a grant (`protected_case`).
+async fn money_access(db: &Db, actor: &Actor, case: &CaseRow) -> ServiceResult<MoneyAccess> {
+    match actor.role {
+        Role::Officer | Role::Supervisor => {
+            let access = privacy::case_access(db, actor, case).await?;
+            Ok(MoneyAccess {
+                full: access.full(),
+                protected: access.protected,
+                grant_id: access.grant.as_ref().map(|g| g.id),
+            })
+        }
+        Role::VillageCommittee => Ok(MoneyAccess {
+            full: true,
+            protected: crate::storage::privacy::case_is_protected(db, case.id).await?,
+            grant_id: None,
+        }),
+        Role::Partner | Role::Admin => Err(ServiceError::Forbidden),
+    }
+}
+
 /// The money of a case as the viewer may see it, with its printable timeline.
-pub async fn money_view(db: &Db, actor: &Actor, case_id: i64) -> ServiceResult<MoneyView> {
+/// `reader` is where the view goes, for the read log of a child's case;
+/// `None` when no one reads it as such (the supervised list takes figures
+/// from it, the demo loader writes through the same code).
+async fn view(
+    db: &Db,
+    actor: &Actor,
+    case_id: i64,
+    reader: Option<&Client>,
+) -> ServiceResult<MoneyView> {
     require(actor, MoneyAction::Read)?;
     let case = case_store::find_case(db, case_id)
         .await?
@@ -1052,7 +1113,14 @@ pub async fn money_view(db: &Db, actor: &Actor, case_id: i64) -> ServiceResult<M
     if !visible(actor, &case, plan.as_ref()) {
         return Err(ServiceError::NotFound);
     }
-    outside_team_needs_grant(db, actor, &case).await?;
+    let access = money_access(db, actor, &case).await?;
+    let name = |text: String| {
+        if access.full {
+            text
+        } else {
+            domain::case::mask_name(&text)
+        }
+    };
     let committee = actor.role == Role::VillageCommittee;
     let own = actor.role == Role::Officer && actor.user_id == case.officer_id;
     let decided_at = store::decided_at(db, case_id).await?;
@@ -1062,13 +1130,13 @@ pub async fn money_view(db: &Db, actor: &Actor, case_id: i64) -> ServiceResult<M
     let minor = is_minor(applicant.id_number.as_deref(), &applicant.priority_groups);
     let mut people = vec![NamedRef {
         id: applicant.id,
-        name: applicant.name.clone(),
+        name: name(applicant.name.clone()),
     }];
     if let Some(agent_id) = case.agent_id {
         if let Some(agent) = case_store::find_person(db, agent_id).await? {
             people.push(NamedRef {
                 id: agent.id,
-                name: agent.name,
+                name: name(agent.name),
             });
         }
     }
@@ -1114,20 +1182,20 @@ pub async fn money_view(db: &Db, actor: &Actor, case_id: i64) -> ServiceResult<M
                 on: s.agreement_signed_on.clone(),
                 kind: "agreement".into(),
                 amount_fen: None,
-                text: Some(s.guardian_name.clone()),
+                text: Some(name(s.guardian_name.clone())),
                 balance_fen: None,
             });
             timeline.push(MoneyEvent {
                 on: s.pledge_signed_on.clone(),
                 kind: "pledge".into(),
                 amount_fen: None,
-                text: Some(s.guardian_name.clone()),
+                text: Some(name(s.guardian_name.clone())),
                 balance_fen: None,
             });
             Some(SupervisionView {
                 guardian: NamedRef {
                     id: s.guardian_person_id,
-                    name: s.guardian_name.clone(),
+                    name: name(s.guardian_name.clone()),
                 },
                 agreement_signed_on: s.agreement_signed_on.clone(),
                 pledge_signed_on: s.pledge_signed_on.clone(),
@@ -1366,12 +1434,26 @@ pub async fn money_view(db: &Db, actor: &Actor, case_id: i64) -> ServiceResult<M
         phone_check: own && started,
         override_release: actor.role == Role::Supervisor && supervised,
     };
+    if let (true, Some(client)) = (access.protected, reader) {
+        // Logged before it is given out, like the case page.
+        privacy::record_read(
+            db,
+            actor,
+            case_id,
+            ReadKind::Money,
+            None,
+            access.full,
+            access.grant_id,
+            client,
+        )
+        .await?;
+    }
     Ok(MoneyView {
         case_id,
         case_number: (!committee).then_some(case.number),
         child: NamedRef {
             id: applicant.id,
-            name: applicant.name,
+            name: name(applicant.name),
         },
         village: NamedRef {
             id: case.village_id,
@@ -1407,7 +1489,7 @@ pub async fn list_supervised(db: &Db, actor: &Actor) -> ServiceResult<Vec<Superv
     };
     let mut children = Vec::new();
     for row in store::supervised(db, scope).await? {
-        let view = money_view(db, actor, row.case_id).await?;
+        let view = view(db, actor, row.case_id, None).await?;
         let installments = view
             .plan
             .as_ref()

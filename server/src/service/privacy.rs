@@ -2,11 +2,11 @@
 //! full, break-the-glass grants, full disclosures for a stated purpose, the
 //! read log of protected cases, the redacted print, and archiving.
 //!
-//! For other features that disclose cases (exports): call
-//! [`authorize_full_disclosure`] when the user asks for the full version (it
-//! checks the role and the purpose, stores a short-lived grant and audits it),
-//! [`use_disclosure`] when the full version is produced, and
-//! [`record_export`] with the cases that went out.
+//! For other features that disclose cases: call [`authorize_full_disclosure`]
+//! when the user asks for the full version (it checks the role and the
+//! purpose, stores a short-lived grant and audits it), [`use_disclosure`] when
+//! the full version is produced, and [`record_export`] with the cases that
+//! went out. The case-list export does all of it in [`export_cases`].
 
 use domain::api::privacy::{AccessGrant, AccessRequest, CasePrint, ReadEntry};
 use domain::api::{CaseDetail, NamedRef};
@@ -15,10 +15,11 @@ use domain::{FieldError, Permission};
 use serde_json::json;
 
 use super::audit::{self, Change};
-use super::cases::case_detail;
+use super::cases::{case_detail, case_filter, CaseQuery};
+use super::export::{self, Disclosure, ExportStream, Format};
 use super::{Actor, ServiceError, ServiceResult};
 use crate::config::AppConfig;
-use crate::storage::cases::{self as case_store, CaseRow};
+use crate::storage::cases::{self as case_store, CaseFilter, CaseRow};
 use crate::storage::privacy::{self as store, GrantRow, NewGrant, NewRead};
 use crate::storage::{now_ms, Db};
 
@@ -338,9 +339,9 @@ pub async fn break_glass(
 
 /// Authorises disclosing in full (names, ID numbers, phone numbers, free
 /// text) for a stated purpose: `what` is [`GrantKind::Print`] or
-/// [`GrantKind::Export`]. For one case (`case_id` Some) its team may; for a
-/// disclosure spanning cases (`None`, e.g. a statistics export in full) only
-/// a supervisor. The grant lasts `config.disclosure` (15 minutes by default)
+/// [`GrantKind::Export`]. For one case (`case_id` Some) its team may; for an
+/// export spanning cases (`None`, the case list) any case reader may ask, and
+/// the export shows in full only the cases of the reader's team. The grant lasts `config.disclosure` (15 minutes by default)
 /// and is written to the audit log with the purpose; produce the full version
 /// only after [`use_disclosure`] accepts the grant's id.
 #[tracing::instrument(skip_all, fields(case_id = ?case_id, what = what.as_str()))]
@@ -372,8 +373,16 @@ pub async fn authorize_full_disclosure(
             }
         }
         None => {
-            if actor.role != domain::Role::Supervisor {
-                return Err(ServiceError::Forbidden);
+            // Spanning cases: an export of the case list. Supervisors get
+            // every case in full, an officer only his own (see
+            // `export::Disclosure::full_for`); nothing to print without a case.
+            actor.require(Permission::ReadCases)?;
+            if what != GrantKind::Export {
+                return Err(ServiceError::Invalid(FieldError {
+                    field: "what",
+                    code: "invalid_disclosure",
+                    message: "without a case only an export can be disclosed",
+                }));
             }
         }
     }
@@ -409,11 +418,7 @@ pub async fn use_disclosure(
         {
             Ok(g)
         }
-        _ => Err(ServiceError::Refused {
-            code: "disclosure_not_valid",
-            message: "the full version needs a current grant of your own; state the purpose again"
-                .into(),
-        }),
+        _ => Err(disclosure_not_valid()),
     }
 }
 
@@ -528,6 +533,138 @@ pub async fn case_reads(db: &Db, actor: &Actor, case_id: i64) -> ServiceResult<V
             })
         })
         .collect()
+}
+
+// ---- Exports -------------------------------------------------------------
+
+fn disclosure_not_valid() -> ServiceError {
+    ServiceError::Refused {
+        code: "disclosure_not_valid",
+        message: "the full version needs a current grant of your own; state the purpose again"
+            .into(),
+    }
+}
+
+/// Decides how a case-list export discloses people, and writes down what it
+/// discloses before the first byte goes out, all in one transaction:
+///
+/// - without `disclosure`: masked; each child's case in it goes to the read
+///   log as masked;
+/// - with `disclosure`, the id of the caller's own export grant (from
+///   `POST /api/v1/disclosures`, spanning cases, unexpired, unused): the grant
+///   is used up, the export is audited with the grant's purpose and what it
+///   covered, and each child's case in it goes to the read log, in full when
+///   it is in the caller's team (every case for a supervisor, an officer's own
+///   cases) and masked otherwise. A grant that is not valid refuses the export
+///   (`disclosure_not_valid`) and nothing is written.
+///
+/// The read log lists the children's cases matching the filter at this
+/// moment; a case accepted while the file streams may be in it unlogged.
+pub async fn disclose_case_export(
+    db: &Db,
+    actor: &Actor,
+    filter: &CaseFilter,
+    format: Format,
+    disclosure: Option<i64>,
+    client: &Client,
+) -> ServiceResult<Disclosure> {
+    actor.require(Permission::ReadCases)?;
+    let protected = case_store::protected_cases_matching(db, filter).await?;
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let (outcome, grant_id) = match disclosure {
+        None => (Disclosure::Masked, None),
+        Some(grant_id) => {
+            let purpose = store::use_grant_once(
+                &mut tx,
+                grant_id,
+                actor.user_id,
+                GrantKind::Export.as_str(),
+                now,
+            )
+            .await?
+            .ok_or_else(disclosure_not_valid)?;
+            let outcome = Disclosure::Full {
+                role: actor.role,
+                user_id: actor.user_id,
+            };
+            let full_cases = protected
+                .iter()
+                .filter(|c| outcome.full_for(c.officer_id))
+                .count();
+            audit::record(
+                &mut tx,
+                Some(actor),
+                Change {
+                    entity_type: "access_grant",
+                    entity_id: grant_id.to_string(),
+                    case_id: None,
+                    action: "cases.exported_in_full",
+                    before: None,
+                    after: Some(json!({
+                        "purpose": purpose,
+                        "format": format.extension(),
+                        // The filter, but not a searched text: it may be a name.
+                        "filter": {
+                            "state": filter.state,
+                            "village_id": filter.village_id,
+                            "officer_id": filter.officer_id,
+                            "year": filter.year,
+                            "channel": filter.channel,
+                            "priority_group": filter.priority_group,
+                            "searched": filter.text.is_some(),
+                            "overdue": filter.overdue.is_some(),
+                        },
+                        "children_cases": protected.len(),
+                        "children_cases_in_full": full_cases,
+                        "client_addr": client.addr,
+                    })),
+                },
+            )
+            .await?;
+            (outcome, Some(grant_id))
+        }
+    };
+    for case in &protected {
+        let full = outcome.full_for(case.officer_id);
+        store::insert_read(
+            &mut tx,
+            &NewRead {
+                at: now,
+                user_id: actor.user_id,
+                case_id: case.id,
+                what: ReadKind::Export.as_str(),
+                item: None,
+                full_details: full,
+                grant_id: if full { grant_id } else { None },
+                client_addr: client.addr.as_deref(),
+                request_id: actor.request_id.as_deref(),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// The case-list export (`GET /api/v1/cases/export.csv|xlsx`): masked, or in
+/// full with an export grant, as [`disclose_case_export`] decides and records.
+#[allow(clippy::too_many_arguments)]
+#[tracing::instrument(skip_all, fields(user_id = actor.user_id, full = disclosure.is_some()))]
+pub async fn export_cases(
+    db: &Db,
+    config: &AppConfig,
+    actor: &Actor,
+    query: &CaseQuery,
+    format: Format,
+    lang: Option<&str>,
+    disclosure: Option<i64>,
+    client: &Client,
+) -> ServiceResult<ExportStream> {
+    // The filter first: a request refused for a bad filter uses no grant.
+    let filter = case_filter(config, actor, query)?;
+    let disclosure = disclose_case_export(db, actor, &filter, format, disclosure, client).await?;
+    export::export_cases(db, config, actor, query, format, lang, disclosure)
 }
 
 // ---- Retention -----------------------------------------------------------

@@ -360,10 +360,20 @@ pub async fn get_referral(db: &Db, actor: &Actor, id: i64) -> ServiceResult<Refe
     if !visible(actor, &row) {
         return Err(ServiceError::NotFound);
     }
-    views(db, actor, vec![row])
+    // Need to know: the case's team and the agency it went to see the person
+    // (the agency needs the phone to call); another officer sees the
+    // referral with the person masked, as in the lists.
+    let masked = actor.role == Role::Officer
+        && !domain::privacy::in_case_team(actor.role, actor.user_id, row.case_officer_id);
+    let mut view = views(db, actor, vec![row])
         .await?
         .pop()
-        .ok_or(ServiceError::NotFound)
+        .ok_or(ServiceError::NotFound)?;
+    if masked {
+        view.person_name = mask_name(&view.person_name);
+        view.phone = view.phone.as_deref().map(mask_phone);
+    }
+    Ok(view)
 }
 
 fn visible(actor: &Actor, row: &ReferralRow) -> bool {

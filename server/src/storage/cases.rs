@@ -39,6 +39,8 @@ pub struct LeadRow {
     pub created_by: i64,
     pub created_by_name: String,
     pub created_at: i64,
+    /// The officer assigned the case the lead became, once accepted.
+    pub case_officer_id: Option<i64>,
 }
 
 pub struct NewLeadRow<'a> {
@@ -344,8 +346,8 @@ pub async fn link_lead_person(
 
 fn lead_select() -> String {
     "SELECT l.id, l.channel, l.channel_detail, l.received_on, l.reporter, l.summary, l.status, l.decline_reason, \
-     l.case_id, l.created_by, u.display_name AS created_by_name, l.created_at \
-     FROM leads l JOIN users u ON u.id = l.created_by"
+     l.case_id, l.created_by, u.display_name AS created_by_name, l.created_at, c.officer_id AS case_officer_id \
+     FROM leads l JOIN users u ON u.id = l.created_by LEFT JOIN cases c ON c.id = l.case_id"
         .to_string()
 }
 
@@ -672,6 +674,7 @@ pub struct ExportRow {
     pub phone: Option<String>,
     pub township_name: String,
     pub village_name: String,
+    pub officer_id: i64,
     pub officer_name: String,
     pub channel: String,
     pub applicant_groups: String,
@@ -701,7 +704,7 @@ pub async fn export_page(
     };
     let sql = format!(
         "SELECT c.id, c.number, c.state, c.accepted_at, p.name AS applicant_name, p.id_number, p.phone, \
-         t.name AS township_name, v.name AS village_name, u.display_name AS officer_name, l.channel, \
+         t.name AS township_name, v.name AS village_name, c.officer_id, u.display_name AS officer_name, l.channel, \
          p.priority_groups AS applicant_groups, c.green_channel, c.proposed_amount_fen, c.approved_amount_fen \
          FROM cases c JOIN leads l ON l.id = c.lead_id JOIN people p ON p.id = c.applicant_id \
          JOIN villages v ON v.id = c.village_id JOIN townships t ON t.id = v.township_id \
@@ -719,6 +722,45 @@ pub async fn export_page(
             };
         }
         query.bind(after_id).bind(limit).fetch_all(pool).await
+    })
+}
+
+/// A case about a child, as an export of the list goes out: for the read log.
+#[derive(Debug, Clone, FromRow)]
+pub struct ProtectedCaseRow {
+    pub id: i64,
+    pub officer_id: i64,
+}
+
+/// The protected cases (a child is the applicant or the agent, as
+/// `storage::privacy::case_is_protected` says) among those matching `filter`,
+/// in id order: what an export of the list discloses about children.
+pub async fn protected_cases_matching(
+    db: &Db,
+    filter: &CaseFilter,
+) -> StorageResult<Vec<ProtectedCaseRow>> {
+    let FilterSql {
+        from,
+        where_clause,
+        binds,
+    } = filter_sql(filter);
+    let sql = format!(
+        "SELECT pc.id, pc.officer_id FROM cases pc \
+         WHERE pc.id IN (SELECT c.id {from}{where_clause}) \
+         AND EXISTS (SELECT 1 FROM person_groups g \
+                     WHERE (g.person_id = pc.applicant_id OR g.person_id = pc.agent_id) \
+                     AND g.priority_group = 'minor') \
+         ORDER BY pc.id"
+    );
+    on_db!(db, pool => {
+        let mut query = sqlx::query_as::<_, ProtectedCaseRow>(&sql);
+        for bind in &binds {
+            query = match bind {
+                Bind::Int(v) => query.bind(*v),
+                Bind::Text(v) => query.bind(v.clone()),
+            };
+        }
+        query.fetch_all(pool).await
     })
 }
 

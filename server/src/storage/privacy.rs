@@ -80,6 +80,29 @@ pub async fn list_grants(db: &Db, kind: Option<&str>, limit: i64) -> StorageResu
     on_db!(db, pool => sqlx::query_as::<_, GrantRow>(&sql).bind(kind).bind(limit).fetch_all(pool).await)
 }
 
+/// Uses a grant to disclose across cases (`case_id` NULL) once: marks it used
+/// if it is `user_id`'s, of `kind`, unused and valid at `now`, and returns its
+/// reason (the purpose). `None` when it is not, and then nothing changes.
+/// Conditional, so two downloads racing on one grant cannot both use it.
+pub async fn use_grant_once(
+    tx: &mut Tx,
+    id: i64,
+    user_id: i64,
+    kind: &str,
+    now: i64,
+) -> StorageResult<Option<String>> {
+    let sql = "UPDATE access_grants SET used_at = $1 \
+               WHERE id = $2 AND user_id = $3 AND kind = $4 AND case_id IS NULL \
+               AND used_at IS NULL AND expires_at > $1 RETURNING reason";
+    on_tx!(tx, conn => sqlx::query_scalar::<_, String>(sql)
+        .bind(now)
+        .bind(id)
+        .bind(user_id)
+        .bind(kind)
+        .fetch_optional(conn)
+        .await)
+}
+
 pub struct NewRead<'a> {
     pub at: i64,
     pub user_id: i64,

@@ -19,11 +19,24 @@
 //!
 //! An endpoint in the OpenAPI document without a row, or a row without an
 //! endpoint, fails the test: a new endpoint must say who may call it.
+//!
+//! The second table, "Full details visible", says for every request whose
+//! answer names people what each actor's answer shows: `FULL` (a name, ID
+//! number or phone in the clear), `MASKED` (only masked ones, 张*明,
+//! 3404**********1234, 139****5678) or `—` (none: refused, or nothing about a
+//! person). The test reads it off the bodies: every name, ID number and phone
+//! in the database at the end (people and screening flags) in full, and their
+//! masked forms. An answer that shows any of them from a request without a row
+//! there fails the test, so a new endpoint that returns personal data must
+//! say who sees it how.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use domain::case::{mask_name, mask_phone};
+use domain::idcard::mask_id_number;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
+use server::storage::Db;
 
 use crate::helpers::{get_json, json_body, on_both, post, today_in_china, TestApp};
 use crate::money::{approved_minor_case, installment_id, pay_body, supervised_plan, upload};
@@ -52,8 +65,15 @@ struct Row {
     expected: Vec<u16>,
 }
 
+/// The heading of the second table in `permissions.md`.
+const DETAILS_HEADING: &str = "## Full details visible";
+
+fn status_table() -> &'static str {
+    TABLE.split(DETAILS_HEADING).next().unwrap_or(TABLE)
+}
+
 fn parse_table() -> Vec<Row> {
-    let mut lines = TABLE.lines().filter(|l| l.starts_with('|'));
+    let mut lines = status_table().lines().filter(|l| l.starts_with('|'));
     let header: Vec<&str> = cells(lines.next().expect("a header row"));
     let expected_header: Vec<&str> = std::iter::once("request")
         .chain(ACTORS.iter().map(|(name, _)| *name))
@@ -78,6 +98,129 @@ fn parse_table() -> Vec<Row> {
             }
         })
         .collect()
+}
+
+/// What an answer shows of people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    Full,
+    Masked,
+    Nothing,
+}
+
+impl Shown {
+    fn parse(cell: &str) -> Option<Shown> {
+        match cell {
+            "FULL" => Some(Shown::Full),
+            "MASKED" => Some(Shown::Masked),
+            "—" => Some(Shown::Nothing),
+            _ => None,
+        }
+    }
+
+    fn cell(self) -> &'static str {
+        match self {
+            Shown::Full => "FULL",
+            Shown::Masked => "MASKED",
+            Shown::Nothing => "—",
+        }
+    }
+}
+
+/// The "Full details visible" table: (method, path) → what each actor sees.
+fn parse_details_table() -> BTreeMap<(String, String), Vec<Shown>> {
+    let (_, text) = TABLE
+        .split_once(DETAILS_HEADING)
+        .expect("permissions.md has the table \"Full details visible\"");
+    let mut lines = text.lines().filter(|l| l.starts_with('|'));
+    let header: Vec<&str> = cells(lines.next().expect("a header row"));
+    let expected_header: Vec<&str> = std::iter::once("request")
+        .chain(ACTORS.iter().map(|(name, _)| *name))
+        .collect();
+    assert_eq!(header, expected_header, "the details table's columns");
+    let mut rows = BTreeMap::new();
+    for line in lines.skip(1) {
+        let cells = cells(line);
+        assert_eq!(cells.len(), ACTORS.len() + 1, "cells in {line}");
+        let (method, path) = cells[0]
+            .split_once(' ')
+            .unwrap_or_else(|| panic!("METHOD /path in {line}"));
+        let shown = cells[1..]
+            .iter()
+            .map(|c| Shown::parse(c).unwrap_or_else(|| panic!("FULL, MASKED or — in {line}")))
+            .collect();
+        let key = (method.to_string(), path.trim_matches('`').to_string());
+        assert!(
+            rows.insert(key, shown).is_none(),
+            "one details row per request: {line}"
+        );
+    }
+    rows
+}
+
+/// Every person's name, ID number and phone in the database, in full and
+/// masked. Names that are part of an account's display name (王芳 in 王芳's
+/// answers) or shorter than two characters are left out: they would be seen
+/// where no person is.
+struct Fixtures {
+    full: Vec<String>,
+    masked: Vec<String>,
+}
+
+async fn fixtures(app: &TestApp) -> Fixtures {
+    type PersonTexts = (String, Option<String>, Option<String>);
+    let people_sql = "SELECT name, id_number, phone FROM people \
+                      UNION ALL SELECT name, id_number, phone FROM screening_flags";
+    let users_sql = "SELECT display_name FROM users UNION ALL SELECT name FROM villages \
+                     UNION ALL SELECT name FROM agencies";
+    let (people, others): (Vec<PersonTexts>, Vec<String>) = match &app.db {
+        Db::Sqlite(pool) => (
+            sqlx::query_as(people_sql).fetch_all(pool).await.unwrap(),
+            sqlx::query_scalar(users_sql).fetch_all(pool).await.unwrap(),
+        ),
+        Db::Postgres(pool) => (
+            sqlx::query_as(people_sql).fetch_all(pool).await.unwrap(),
+            sqlx::query_scalar(users_sql).fetch_all(pool).await.unwrap(),
+        ),
+    };
+    let mut full = BTreeSet::new();
+    let mut masked = BTreeSet::new();
+    for (name, id_number, phone) in people {
+        let name = name.trim().to_string();
+        if name.chars().count() >= 2 && !others.iter().any(|o| o.contains(&name)) {
+            masked.insert(mask_name(&name));
+            full.insert(name);
+        }
+        if let Some(n) = id_number.filter(|n| n.len() >= 15) {
+            masked.insert(mask_id_number(&n));
+            full.insert(n);
+        }
+        if let Some(p) = phone.filter(|p| p.len() >= 7) {
+            masked.insert(mask_phone(&p));
+            full.insert(p);
+        }
+    }
+    Fixtures {
+        full: full.into_iter().collect(),
+        masked: masked.into_iter().collect(),
+    }
+}
+
+impl Fixtures {
+    fn shown(&self, body: &str) -> Shown {
+        self.found(body).0
+    }
+
+    /// What the body shows, and the first fixture string that says so.
+    fn found(&self, body: &str) -> (Shown, Option<&str>) {
+        if let Some(t) = self.full.iter().find(|t| body.contains(t.as_str())) {
+            (Shown::Full, Some(t))
+        } else if let Some(t) = self.masked.iter().find(|t| body.contains(t.as_str())) {
+            (Shown::Masked, Some(t))
+        } else {
+            (Shown::Nothing, None)
+        }
+    }
 }
 
 fn cells(line: &str) -> Vec<&str> {
@@ -455,6 +598,10 @@ fn request_for(method: &Method, path: &str, w: &World, serial: usize) -> (String
             (path.replace("{id}", &w.case_new.to_string()), Body::None)
         }
         ("GET", "/api/v1/access-grants") => (path.to_string(), Body::None),
+        ("POST", "/api/v1/disclosures") => (
+            path.to_string(),
+            Body::Json(json!({ "purpose": "权限矩阵测试：报送民政局核对名单", "what": "export" })),
+        ),
         ("POST", "/api/v1/cases/{id}/access") => (
             path.replace("{id}", &w.case_new.to_string()),
             Body::Json(json!({ "reason": "权限矩阵测试：代班回访需要查阅" })),
@@ -622,7 +769,7 @@ async fn send(
     method: &Method,
     url: &str,
     body: Body,
-) -> StatusCode {
+) -> (StatusCode, String) {
     let request = client.request(method.clone(), app.url(url));
     let request = match body {
         Body::None => request,
@@ -631,7 +778,34 @@ async fn send(
             request.header("content-type", content_type).body(bytes)
         }
     };
-    request.send().await.expect("request sent").status()
+    let response = request.send().await.expect("request sent");
+    let status = response.status();
+    let xlsx = response
+        .headers()
+        .get("content-type")
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/vnd.openxmlformats"));
+    let bytes = response.bytes().await.unwrap_or_default();
+    let text = if xlsx && status.is_success() {
+        xlsx_text(bytes.to_vec())
+    } else {
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    (status, text)
+}
+
+/// Every cell of the first sheet, one line per row: what a spreadsheet shows.
+fn xlsx_text(bytes: Vec<u8>) -> String {
+    let range = crate::stats::sheet(bytes);
+    range
+        .rows()
+        .map(|row| {
+            row.iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Every (method, path) the OpenAPI document declares.
@@ -679,11 +853,13 @@ async fn every_endpoint_answers_every_role_as_the_permission_table_says() {
 
         let mut mismatches = Vec::new();
         let mut observed_table = Vec::new();
+        let mut answers: Vec<(String, String, Vec<String>)> = Vec::new();
         for row in &rows {
             // Refusals first: they must not depend on what an allowed call changed.
             let mut order: Vec<usize> = (0..ACTORS.len()).collect();
             order.sort_by_key(|&i| row.expected[i] < 400);
             let mut observed = vec![0u16; ACTORS.len()];
+            let mut bodies = vec![String::new(); ACTORS.len()];
             let mut succeeded = false;
             for i in order {
                 let (name, account) = ACTORS[i];
@@ -702,8 +878,10 @@ async fn every_endpoint_answers_every_role_as_the_permission_table_says() {
                     _ => &clients[name],
                 };
                 let (url, body) = request_for(&row.method, &row.path, &world, i);
-                let status = send(&app, client, &row.method, &url, body).await.as_u16();
+                let (status, text) = send(&app, client, &row.method, &url, body).await;
+                let status = status.as_u16();
                 observed[i] = status;
+                bodies[i] = text;
                 let expected = row.expected[i];
                 let fine = status == expected
                     || (expected < 300 && status == 409 && succeeded);
@@ -729,6 +907,58 @@ async fn every_endpoint_answers_every_role_as_the_permission_table_says() {
                 row.path,
                 observed.iter().map(u16::to_string).collect::<Vec<_>>().join(" | ")
             ));
+            answers.push((row.method.to_string(), row.path.clone(), bodies));
+        }
+
+        // What each answer showed of people, against the second table.
+        let fixtures = fixtures(&app).await;
+        let details = parse_details_table();
+        for key in details.keys() {
+            assert!(
+                tabled.contains(key),
+                "a details row without a row in the first table: {key:?}"
+            );
+        }
+        let mut details_mismatches = Vec::new();
+        let mut observed_details = Vec::new();
+        for (method, path, bodies) in &answers {
+            let shown: Vec<Shown> = bodies.iter().map(|b| fixtures.shown(b)).collect();
+            let key = (method.clone(), path.clone());
+            match details.get(&key) {
+                Some(expected) => {
+                    for (i, (seen, wanted)) in shown.iter().zip(expected).enumerate() {
+                        if seen != wanted {
+                            details_mismatches.push(format!(
+                                "{method} {path} as {}: expected {}, the answer shows {}",
+                                ACTORS[i].0,
+                                wanted.cell(),
+                                seen.cell()
+                            ));
+                        }
+                    }
+                    if shown.iter().all(|s| *s == Shown::Nothing) {
+                        details_mismatches.push(format!(
+                            "{method} {path}: no answer shows a person; drop its details row"
+                        ));
+                    }
+                }
+                None => {
+                    if let Some(i) = shown.iter().position(|s| *s != Shown::Nothing) {
+                        details_mismatches.push(format!(
+                            "{method} {path} returns personal data ({} to {}: {:?}) without a row in \"Full details visible\"",
+                            shown[i].cell(),
+                            ACTORS[i].0,
+                            fixtures.found(&bodies[i]).1.unwrap_or_default()
+                        ));
+                    }
+                }
+            }
+            if shown.iter().any(|s| *s != Shown::Nothing) {
+                observed_details.push(format!(
+                    "| {method} `{path}` | {} |",
+                    shown.iter().map(|s| s.cell()).collect::<Vec<_>>().join(" | ")
+                ));
+            }
         }
         assert!(
             mismatches.is_empty(),
@@ -736,6 +966,13 @@ async fn every_endpoint_answers_every_role_as_the_permission_table_says() {
             mismatches.len(),
             mismatches.join("\n"),
             observed_table.join("\n")
+        );
+        assert!(
+            details_mismatches.is_empty(),
+            "{} cells differ from permissions.md's \"Full details visible\":\n{}\n\nobserved:\n{}",
+            details_mismatches.len(),
+            details_mismatches.join("\n"),
+            observed_details.join("\n")
         );
         app
     })

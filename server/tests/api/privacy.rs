@@ -927,6 +927,7 @@ async fn the_openapi_document_lists_the_privacy_routes() {
     for path in [
         "/api/v1/cases/{id}/access",
         "/api/v1/cases/{id}/disclosures",
+        "/api/v1/disclosures",
         "/api/v1/cases/{id}/print",
         "/api/v1/access-grants",
         "/api/v1/cases/{id}/reads",
@@ -971,8 +972,19 @@ async fn the_pages_render_on_the_server_and_their_reads_are_logged_with_the_visi
         app.url(&format!("/api/v1/cases/{child}/reads")),
     )
     .await;
-    assert_eq!(log[0]["what"], "case_page");
-    assert_eq!(log[0]["client_addr"], "198.51.100.7");
+    // The page shows the money section too: both reads, from the visitor.
+    let mut what: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["what"].as_str().unwrap())
+        .collect();
+    what.sort_unstable();
+    what.dedup();
+    assert_eq!(what, ["case_page", "money"]);
+    for entry in log.as_array().unwrap() {
+        assert_eq!(entry["client_addr"], "198.51.100.7", "{entry}");
+    }
 
     // Another officer gets the break-the-glass form, not the case.
     let html = page(&app, &other, &format!("/cases/{child}")).await;
@@ -997,4 +1009,416 @@ async fn the_pages_render_on_the_server_and_their_reads_are_logged_with_the_visi
     let html = page(&app, &supervisor, &format!("/cases/{child}/reads")).await;
     assert!(html.contains("198.51.100.7") && html.contains("王芳"));
     app.shutdown().await;
+}
+
+/// The read log of a case, oldest first: (who, what, in full, grant).
+async fn reads_of(
+    app: &TestApp,
+    supervisor: &Client,
+    case: i64,
+) -> Vec<(String, String, bool, Value)> {
+    let log = get_json(supervisor, app.url(&format!("/api/v1/cases/{case}/reads"))).await;
+    log.as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|r| {
+            assert_eq!(r["client_addr"], "127.0.0.1", "{r}");
+            (
+                r["user"]["name"].as_str().unwrap().to_string(),
+                r["what"].as_str().unwrap().to_string(),
+                r["full_details"].as_bool().unwrap(),
+                r["grant_id"].clone(),
+            )
+        })
+        .collect()
+}
+
+fn read(who: &str, what: &str, full: bool, grant: Value) -> (String, String, bool, Value) {
+    (who.to_string(), what.to_string(), full, grant)
+}
+
+#[tokio::test]
+async fn opening_a_childs_money_is_read_logged_like_the_case_page() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let supervisor = app.client_for("zhang.jian").await;
+        let own = app.client_for("wang.fang").await;
+        let other = app.client_for("chen.ming").await;
+        let committee = app.client_for("vc.xiaodian").await;
+        let child = case_id(&app, &supervisor, CHILD).await;
+        let adult = case_id(&app, &supervisor, ADULT).await;
+        let money = |id: i64| app.url(&format!("/api/v1/cases/{id}/money"));
+
+        // The team and the child's village committee: in full, logged.
+        let view = get_json(&own, money(child)).await;
+        assert_eq!(view["child"]["name"], CHILD);
+        let view = get_json(&committee, money(child)).await;
+        assert_eq!(view["child"]["name"], CHILD);
+        // Another officer: refused, and a refusal is not a read.
+        assert_error(
+            get(&other, money(child)).await,
+            StatusCode::FORBIDDEN,
+            "protected_case",
+        )
+        .await;
+        assert_eq!(reads_of(&app, &supervisor, child).await.len(), 2);
+        // Through a grant: in full, logged with the grant.
+        let grant = json_body(
+            post(
+                &other,
+                app.url(&format!("/api/v1/cases/{child}/access")),
+                json!({ "reason": REASON }),
+            )
+            .await,
+        )
+        .await;
+        let view = get_json(&other, money(child)).await;
+        assert_eq!(view["child"]["name"], CHILD);
+        // A change answers with the money section: that is a read too.
+        let response = post(
+            &own,
+            app.url(&format!("/api/v1/cases/{child}/money/spending")),
+            json!({ "amount_fen": 100, "purpose": "other", "spent_on": today_in_china() }),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        // The supervisors' list of supervised children is not a read of one.
+        get_json(&supervisor, app.url("/api/v1/money/supervised")).await;
+
+        assert_eq!(
+            reads_of(&app, &supervisor, child).await,
+            vec![
+                read("王芳", "money", true, Value::Null),
+                read("小甸村村委会", "money", true, Value::Null),
+                read("陈明", "money", true, grant["id"].clone()),
+                read("王芳", "money", true, Value::Null),
+            ]
+        );
+
+        // An adult's case: another officer sees its money with names masked,
+        // and nothing is logged.
+        let view = get_json(&other, money(adult)).await;
+        assert!(
+            is_masked_name(view["child"]["name"].as_str().unwrap()),
+            "{view}"
+        );
+        assert!(!view.to_string().contains(ADULT), "{view}");
+        let view = get_json(&own, money(adult)).await;
+        assert_eq!(view["child"]["name"], ADULT);
+        assert_eq!(reads_of(&app, &supervisor, adult).await.len(), 0);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_leads_people_in_full_only_for_who_recorded_it_who_was_assigned_it_and_supervisors() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let recorder = app.client_for("wang.fang").await;
+        let other = app.client_for("chen.ming").await;
+        let villages = get_json(&recorder, app.url("/api/v1/villages")).await;
+        let village = villages[0]["id"].as_i64().unwrap();
+        let id_number = domain::idcard::with_check_char("34042220160315077").unwrap();
+        let lead = post(
+            &recorder,
+            app.url("/api/v1/leads"),
+            json!({
+                "channel": "hotline_12309",
+                "received_on": today_in_china(),
+                "reporter": "被害人母亲",
+                "summary": "未成年被害人受伤，家庭困难。",
+                "people": [{ "name": "吴小燕", "id_number": id_number, "village_id": village,
+                             "phone": "13912345678", "priority_groups": ["minor"] }],
+                "confirm_duplicate": true
+            }),
+        )
+        .await;
+        assert_eq!(lead.status(), StatusCode::CREATED);
+        let lead = json_body(lead).await;
+        assert_eq!(lead["full_details"], true, "the recorder's answer");
+        let url = app.url(&format!("/api/v1/leads/{}", lead["id"]));
+
+        let full = |lead: &Value| {
+            let person = &lead["people"][0];
+            assert_eq!(lead["full_details"], true, "{lead}");
+            assert_eq!(person["name"], "吴小燕");
+            assert_eq!(person["id_number"], id_number.as_str());
+            assert_eq!(person["phone"], "13912345678");
+        };
+        let masked = |lead: &Value| {
+            let person = &lead["people"][0];
+            assert_eq!(lead["full_details"], false, "{lead}");
+            assert_eq!(person["name"], "吴*燕");
+            assert_eq!(
+                person["id_number"],
+                format!("{}**********{}", &id_number[..4], &id_number[14..])
+            );
+            assert_eq!(person["phone"], "139****5678");
+        };
+        full(&get_json(&recorder, url.clone()).await);
+        for supervisor in ["zhang.jian", "li.hong"] {
+            full(&get_json(&app.client_for(supervisor).await, url.clone()).await);
+        }
+        // Another officer: the shared pool, masked...
+        masked(&get_json(&other, url.clone()).await);
+        // ... and in every list, for everyone.
+        for client in [&recorder, &other] {
+            let list = get_json(client, app.url("/api/v1/leads")).await;
+            let listed = list
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["id"] == lead["id"])
+                .unwrap();
+            assert_eq!(listed["full_details"], false);
+            assert_masked_person(&listed["people"][0]);
+        }
+        // He may still accept it; then he is assigned and sees it in full.
+        let case = post(
+            &other,
+            app.url(&format!("/api/v1/leads/{}/accept", lead["id"])),
+            json!({}),
+        )
+        .await;
+        assert_eq!(case.status(), StatusCode::CREATED);
+        full(&get_json(&other, url.clone()).await);
+        full(&get_json(&recorder, url).await);
+        app
+    })
+    .await;
+}
+
+async fn count(db: &Db, table: &str) -> i64 {
+    scalar(
+        db,
+        &format!("SELECT COUNT(*) FROM {table} WHERE id >= $1"),
+        0,
+    )
+    .await
+}
+
+async fn disclose(app: &TestApp, client: &Client, body: Value) -> reqwest::Response {
+    post(client, app.url("/api/v1/disclosures"), body).await
+}
+
+async fn download(client: &Client, url: String) -> Vec<u8> {
+    let response = get(client, url).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.bytes().await.unwrap().to_vec()
+}
+
+#[tokio::test]
+async fn the_case_list_exports_in_full_only_with_a_stated_purpose_once_and_for_ones_own_team() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let supervisor = app.client_for("zhang.jian").await;
+        let own = app.client_for("wang.fang").await;
+        let other = app.client_for("chen.ming").await;
+        let child = case_id(&app, &supervisor, CHILD).await;
+        let id_number = child_id_number(&app, &supervisor, child).await;
+        let csv_url = |grant: Option<&Value>| {
+            app.url(&match grant {
+                Some(g) => format!("/api/v1/cases/export.csv?disclosure={}", g["id"]),
+                None => "/api/v1/cases/export.csv".to_string(),
+            })
+        };
+        let purpose = "报送县民政局核对低保名单，需完整身份信息";
+
+        // Without a grant: masked for everyone, the child's case read-logged as masked.
+        let csv = String::from_utf8(download(&supervisor, csv_url(None)).await).unwrap();
+        assert!(csv.contains("李*雨"), "{csv}");
+        assert!(!csv.contains(CHILD) && !csv.contains(&id_number));
+        // (The supervisor read the case page above, for the ID number.)
+        assert_eq!(
+            reads_of(&app, &supervisor, child).await,
+            vec![
+                read("张建国（检察长）", "case_page", true, Value::Null),
+                read("张建国（检察长）", "export", false, Value::Null),
+            ]
+        );
+
+        // Asking for the full version: a purpose, an export, a case reader.
+        assert_error(
+            disclose(
+                &app,
+                &supervisor,
+                json!({ "purpose": "导出", "what": "export" }),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reason_too_short",
+        )
+        .await;
+        assert_error(
+            disclose(&app, &supervisor, json!({ "purpose": purpose })).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_disclosure",
+        )
+        .await;
+        for user in ["admin", "vc.xiaodian"] {
+            let client = app.client_for(user).await;
+            assert_error(
+                disclose(
+                    &app,
+                    &client,
+                    json!({ "purpose": purpose, "what": "export" }),
+                )
+                .await,
+                StatusCode::FORBIDDEN,
+                "forbidden",
+            )
+            .await;
+        }
+        let response = disclose(
+            &app,
+            &supervisor,
+            json!({ "purpose": purpose, "what": "export" }),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let grant = json_body(response).await;
+        assert_eq!(grant["kind"], "export");
+        assert_eq!(grant["case_id"], Value::Null);
+
+        // Someone else's grant, an unknown one, or a print grant: refused, nothing written.
+        let print_grant = json_body(
+            post(
+                &own,
+                app.url(&format!("/api/v1/cases/{child}/disclosures")),
+                json!({ "purpose": purpose }),
+            )
+            .await,
+        )
+        .await;
+        let (reads, audits) = (
+            count(&app.db, "read_log").await,
+            count(&app.db, "audit_log").await,
+        );
+        for (client, grant) in [
+            (&own, &grant),
+            (&supervisor, &json!({ "id": 99999 })),
+            (&own, &print_grant),
+        ] {
+            assert_error(
+                get(client, csv_url(Some(grant))).await,
+                StatusCode::FORBIDDEN,
+                "disclosure_not_valid",
+            )
+            .await;
+        }
+        assert_eq!(count(&app.db, "read_log").await, reads);
+        assert_eq!(count(&app.db, "audit_log").await, audits);
+
+        // The supervisor's full export: every case in full.
+        let csv = String::from_utf8(download(&supervisor, csv_url(Some(&grant))).await).unwrap();
+        assert!(csv.contains(CHILD) && csv.contains(&id_number), "{csv}");
+        assert!(!csv.contains("李*雨"), "{csv}");
+        assert!(!csv.contains("**********"), "no ID number masked: {csv}");
+        // Audited with its purpose, read-logged with the grant.
+        let audit = get_json(
+            &supervisor,
+            app.url(&format!("/api/v1/audit/access_grant/{}", grant["id"])),
+        )
+        .await;
+        let used = audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "cases.exported_in_full")
+            .unwrap_or_else(|| panic!("the export in the audit log: {audit}"));
+        assert_eq!(used["after"]["purpose"], purpose);
+        assert_eq!(used["after"]["format"], "csv");
+        assert!(used["after"]["children_cases_in_full"].as_i64().unwrap() >= 1);
+        assert_eq!(
+            reads_of(&app, &supervisor, child).await.last().unwrap(),
+            &read("张建国（检察长）", "export", true, grant["id"].clone())
+        );
+
+        // Once only; and a grant that expired is refused too.
+        let reads = count(&app.db, "read_log").await;
+        assert_error(
+            get(&supervisor, csv_url(Some(&grant))).await,
+            StatusCode::FORBIDDEN,
+            "disclosure_not_valid",
+        )
+        .await;
+        let stale = json_body(
+            disclose(
+                &app,
+                &supervisor,
+                json!({ "purpose": purpose, "what": "export" }),
+            )
+            .await,
+        )
+        .await;
+        exec(
+            &app.db,
+            &format!(
+                "UPDATE access_grants SET expires_at = {} WHERE id = $1",
+                now_ms() - 1
+            ),
+            stale["id"].as_i64().unwrap(),
+        )
+        .await;
+        assert_error(
+            get(&supervisor, csv_url(Some(&stale))).await,
+            StatusCode::FORBIDDEN,
+            "disclosure_not_valid",
+        )
+        .await;
+        assert_eq!(count(&app.db, "read_log").await, reads);
+
+        // An officer's full export (XLSX): his own cases in full, the others masked.
+        for (user, client) in [("王芳", &own), ("陈明", &other)] {
+            let grant = json_body(
+                disclose(
+                    &app,
+                    client,
+                    json!({ "purpose": purpose, "what": "export" }),
+                )
+                .await,
+            )
+            .await;
+            let bytes = download(
+                client,
+                app.url(&format!(
+                    "/api/v1/cases/export.xlsx?disclosure={}",
+                    grant["id"]
+                )),
+            )
+            .await;
+            let range = crate::stats::sheet(bytes);
+            let (mut own_rows, mut others) = (0, 0);
+            for row in 1..range.height() {
+                let name = crate::stats::text(&range, row, 3);
+                if crate::stats::text(&range, row, 8) == user {
+                    own_rows += 1;
+                    assert!(!name.contains('*'), "{user}'s own case in full: {name}");
+                } else {
+                    others += 1;
+                    assert!(
+                        is_masked_name(&name),
+                        "{user}: another's case masked: {name}"
+                    );
+                }
+            }
+            assert!(
+                own_rows > 0 && others > 0,
+                "{user}: {own_rows} own, {others} others"
+            );
+            // The child's case is wang.fang's: in full for him only.
+            let last = reads_of(&app, &supervisor, child).await.pop().unwrap();
+            let full = user == "王芳";
+            let expected_grant = if full {
+                grant["id"].clone()
+            } else {
+                Value::Null
+            };
+            assert_eq!(last, read(user, "export", full, expected_grant));
+        }
+        app
+    })
+    .await;
 }

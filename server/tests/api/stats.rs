@@ -517,13 +517,13 @@ async fn download(client: &reqwest::Client, url: String) -> (String, Vec<u8>) {
     (content_type, response.bytes().await.unwrap().to_vec())
 }
 
-fn sheet(bytes: Vec<u8>) -> calamine::Range<Data> {
+pub(crate) fn sheet(bytes: Vec<u8>) -> calamine::Range<Data> {
     let mut book = Xlsx::new(std::io::Cursor::new(bytes)).expect("an XLSX file");
     let name = book.sheet_names()[0].clone();
     book.worksheet_range(&name).expect("the sheet")
 }
 
-fn text(range: &calamine::Range<Data>, row: usize, col: usize) -> String {
+pub(crate) fn text(range: &calamine::Range<Data>, row: usize, col: usize) -> String {
     range
         .get((row, col))
         .map(|d| d.to_string())
