@@ -79,6 +79,7 @@ mod backend {
     use std::pin::Pin;
     use std::sync::Arc;
 
+    #[derive(Clone)]
     pub struct BackendResponse {
         pub status: u16,
         pub body: Vec<u8>,

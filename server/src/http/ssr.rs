@@ -1,11 +1,19 @@
 //! Lets the server-side renderer call the REST API in-process: the page asks
 //! for `/api/v1/...` exactly as the browser would, with the visitor's cookies,
 //! and the request goes through the same router without touching the network.
+//!
+//! One page render may ask for the same data more than once (the renderer runs
+//! a suspended view again when its data arrives, and that builds the page's
+//! resources anew). Within one page, identical GETs are answered once: the
+//! page costs one query per resource, and a child's case is read-logged once.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use futures::future::{BoxFuture, FutureExt, Shared};
 
 use app::api::{Backend, BackendResponse, SsrBackend};
 use axum::body::Body;
@@ -13,11 +21,16 @@ use axum::http::{header, Method, Request};
 use axum::Router;
 use tower::ServiceExt;
 
+/// The GETs of one page render, by path and cookie, answered or on their way.
+type PageGets =
+    Arc<Mutex<HashMap<(String, Option<String>), Shared<BoxFuture<'static, BackendResponse>>>>>;
+
 #[derive(Clone)]
 pub struct ApiBackend {
     router: Router,
     /// The visitor's address, passed on so the read log sees who rendered a page.
     client: Option<IpAddr>,
+    gets: PageGets,
 }
 
 impl ApiBackend {
@@ -25,14 +38,16 @@ impl ApiBackend {
         Self {
             router,
             client: None,
+            gets: PageGets::default(),
         }
     }
 
-    /// The same backend, for the page of a visitor at `client`.
+    /// The same backend, for one page of a visitor at `client`.
     pub fn for_client(&self, client: Option<IpAddr>) -> Self {
         Self {
             router: self.router.clone(),
             client,
+            gets: PageGets::default(),
         }
     }
 
@@ -57,6 +72,32 @@ impl SsrBackend for ApiBackend {
         body: Option<String>,
         cookie: Option<String>,
     ) -> Pin<Box<dyn Future<Output = BackendResponse> + Send>> {
+        let mut gets = self
+            .gets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if method != Method::GET {
+            // A write may change what the page reads next.
+            gets.clear();
+            return self.send(method, path, body, cookie);
+        }
+        let answer = gets
+            .entry((path.clone(), cookie.clone()))
+            .or_insert_with(|| self.send(method, path, body, cookie).shared())
+            .clone();
+        Box::pin(answer)
+    }
+}
+
+impl ApiBackend {
+    /// Runs one request through the router.
+    fn send(
+        &self,
+        method: Method,
+        path: String,
+        body: Option<String>,
+        cookie: Option<String>,
+    ) -> BoxFuture<'static, BackendResponse> {
         let router = self.router.clone();
         let client = self.client;
         Box::pin(async move {

@@ -5,8 +5,8 @@
 //! For other features that disclose cases: call [`authorize_full_disclosure`]
 //! when the user asks for the full version (it checks the role and the
 //! purpose, stores a short-lived grant and audits it), [`use_disclosure`] when
-//! the full version is produced, and [`record_export`] with the cases that
-//! went out. The case-list export does all of it in [`export_cases`].
+//! the full version is produced, and log the protected cases that went out as
+//! reads of kind `export`. The case-list export does all of it in [`export_cases`].
 
 use domain::api::privacy::{AccessGrant, AccessRequest, CasePrint, ReadEntry};
 use domain::api::{CaseDetail, NamedRef};
@@ -180,45 +180,6 @@ pub async fn record_file_read(
     if store::case_is_protected(db, case_id).await? {
         record_read(db, actor, case_id, what, Some(item), true, None, client).await?;
     }
-    Ok(())
-}
-
-/// Logs that these cases went out in an export (full or redacted), one entry
-/// per protected case, all in one transaction.
-pub async fn record_export(
-    db: &Db,
-    actor: &Actor,
-    case_ids: &[i64],
-    full_details: bool,
-    grant_id: Option<i64>,
-    client: &Client,
-) -> ServiceResult<()> {
-    let mut protected = Vec::new();
-    for &id in case_ids {
-        if store::case_is_protected(db, id).await? {
-            protected.push(id);
-        }
-    }
-    let now = now_ms();
-    let mut tx = db.begin().await?;
-    for case_id in protected {
-        store::insert_read(
-            &mut tx,
-            &NewRead {
-                at: now,
-                user_id: actor.user_id,
-                case_id,
-                what: ReadKind::Export.as_str(),
-                item: None,
-                full_details,
-                grant_id,
-                client_addr: client.addr.as_deref(),
-                request_id: actor.request_id.as_deref(),
-            },
-        )
-        .await?;
-    }
-    tx.commit().await?;
     Ok(())
 }
 
