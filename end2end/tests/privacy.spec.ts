@@ -1,5 +1,6 @@
 import { test, expect, request as apiRequest } from '@playwright/test';
-import { logIn, PASSWORD, waitForHydration, watchConsole } from './helpers';
+import { readFileSync } from 'node:fs';
+import { logIn, PASSWORD, unzip, waitForHydration, watchConsole } from './helpers';
 
 // A child's case seen from outside its team: break-the-glass with a reason,
 // then the supervisor's views of it — the grants list, the case's read log,
@@ -38,7 +39,7 @@ test('another officer states a reason to open a child\'s case; the supervisor se
   await expect(page.getByTestId('case')).toBeVisible();
   await expect(page.getByTestId('access-until')).toBeVisible();
   // The grant opens the case in full, for a limited time.
-  await expect(page.getByTestId('case')).toContainText(fullName);
+  await expect(page.getByText(fullName).first()).toBeVisible();
 
   // The supervisor: the grant with its reason, then who read the case.
   await page.context().clearCookies();
@@ -78,5 +79,36 @@ test('another officer states a reason to open a child\'s case; the supervisor se
   await waitForHydration(page);
   await expect(page.getByTestId('case-reads')).toContainText('完整信息');
 
-  expect(problems).toEqual([]);
+  // The refused short text is a 422 the browser reports; nothing else.
+  expect(problems.filter((p) => !p.includes('status of 422'))).toEqual([]);
+});
+
+test('a supervisor exports the case list in full only after stating the purpose', async ({ page }) => {
+  const problems = watchConsole(page);
+  await logIn(page, 'zhang.jian');
+  await page.goto('/stats');
+  await waitForHydration(page);
+
+  const form = page.getByTestId('full-export');
+  await form.locator('summary').click();
+  // Too short a purpose: refused, nothing downloads.
+  await form.locator('textarea[name=purpose]').fill('备案');
+  await form.getByRole('button', { name: '导出完整版（XLSX）' }).click();
+  await expect(form.getByRole('alert')).not.toBeEmpty();
+
+  await form.locator('textarea[name=purpose]').fill('向县财政局报送救助金发放名册（e2e）');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    form.getByRole('button', { name: '导出完整版（XLSX）' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/\.xlsx$/);
+  const sheet = unzip(readFileSync((await download.path())!)).get('xl/worksheets/sheet1.xml')!;
+  // Full ID numbers this time (the ordinary export masks them).
+  expect(sheet).toMatch(/\d{17}[\dX]/);
+
+  // The grant and its purpose are on the supervisors' list, used.
+  await page.goto('/access');
+  await expect(page.getByTestId('access-grants')).toContainText('向县财政局报送救助金发放名册（e2e）');
+  // The refused short text is a 422 the browser reports; nothing else.
+  expect(problems.filter((p) => !p.includes('status of 422'))).toEqual([]);
 });

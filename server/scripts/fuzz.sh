@@ -66,7 +66,9 @@ for user in "${ROLES[@]}"; do
         --report junit --report-dir "$work/report-$user" > "$work/st-$user.log" 2>&1); then
         failed=1
         echo "fuzz: FAILED as $user:"
-        tail -n 80 "$work/st-$user.log"
+        # Its failures and errors in full, then the summary.
+        sed -n '/=\{5,\} \(FAILURES\|ERRORS\) =\{5,\}/,/=\{5,\} SUMMARY =\{5,\}/p' "$work/st-$user.log"
+        tail -n 30 "$work/st-$user.log"
     else
         grep -E "passed|failed|operations" "$work/st-$user.log" | tail -n 3
     fi

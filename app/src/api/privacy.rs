@@ -27,6 +27,13 @@ pub fn request_disclosure(
     )
 }
 
+/// A grant for one full download of the case list (`?disclosure=ID`).
+pub fn request_export_disclosure(
+    input: &DisclosureRequest,
+) -> impl std::future::Future<Output = Result<AccessGrant, ApiError>> + Send {
+    request(Method::Post, "/api/v1/disclosures".into(), json(input))
+}
+
 pub fn print_case(
     case_id: i64,
     disclosure: Option<i64>,

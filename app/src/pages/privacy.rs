@@ -2,7 +2,7 @@
 //! the printable case (redacted, or in full for a stated purpose), and for
 //! supervisors the grants and who read a case.
 
-use domain::api::privacy::{AccessRequest, CasePrint, DisclosureRequest};
+use domain::api::privacy::{AccessGrant, AccessRequest, CasePrint, DisclosureRequest};
 use domain::date::format_china_datetime;
 use domain::privacy::{GrantKind, MIN_REASON_CHARS};
 use leptos::prelude::*;
@@ -169,37 +169,83 @@ fn PrintView(p: CasePrint) -> impl IntoView {
 /// The team asks for the full print: a purpose, then the print view with the grant.
 #[component]
 fn FullPrintForm(case_id: i64) -> impl IntoView {
+    let navigate = use_navigate();
+    let grant = move |purpose: String| {
+        let input = DisclosureRequest {
+            purpose,
+            what: GrantKind::Print,
+        };
+        api::privacy::request_disclosure(case_id, &input)
+    };
+    let opened = move |grant: AccessGrant, _choice: &'static str| {
+        navigate(
+            &format!("/cases/{case_id}/print?disclosure={}", grant.id),
+            Default::default(),
+        )
+    };
+    view! {
+        <PurposeForm testid="full-print" summary=Key::PrivacyFullPrint intro=None
+            choices=vec![("print", Key::PrivacyFullPrintSubmit)] grant opened/>
+    }
+}
+
+/// Asks the purpose of a full disclosure: a folded form with a purpose and one
+/// submit button per choice (say, XLSX or CSV). On submit it asks for the
+/// grant and hands it to `opened` with the choice; a refusal shows its reason.
+#[component]
+pub fn PurposeForm<G, Fut, O>(
+    testid: &'static str,
+    summary: Key,
+    intro: Option<Key>,
+    /// (value, label) of each submit button.
+    choices: Vec<(&'static str, Key)>,
+    grant: G,
+    opened: O,
+) -> impl IntoView
+where
+    G: Fn(String) -> Fut + Copy + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<AccessGrant, crate::api::ApiError>> + Send + 'static,
+    O: Fn(AccessGrant, &'static str) + Clone + Send + Sync + 'static,
+{
     let i18n = use_i18n();
     let purpose = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let navigate = use_navigate();
-    let submit = Action::new(move |purpose: &String| {
-        let input = DisclosureRequest {
-            purpose: purpose.clone(),
-            what: GrantKind::Print,
-        };
-        let navigate = navigate.clone();
+    let submit = Action::new(move |(purpose, choice): &(String, &'static str)| {
+        let request = grant(purpose.clone());
+        let choice = *choice;
+        let opened = opened.clone();
         async move {
-            match api::privacy::request_disclosure(case_id, &input).await {
-                Ok(grant) => navigate(
-                    &format!("/cases/{case_id}/print?disclosure={}", grant.id),
-                    Default::default(),
-                ),
+            match request.await {
+                Ok(grant) => {
+                    error.set(None);
+                    opened(grant, choice);
+                }
                 Err(e) => error.set(Some(i18n.error_text(&e.code, &e.message))),
             }
         }
     });
     let min = MIN_REASON_CHARS.to_string();
+    // The button pressed; its click comes before the submit (also for Enter,
+    // which presses the first button).
+    let choice = RwSignal::new(choices.first().map_or("", |(value, _)| *value));
     view! {
-        <details class="card no-print" data-testid="full-print">
-            <summary>{move || i18n.t(Key::PrivacyFullPrint)}</summary>
-            <form class="stack" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); submit.dispatch(purpose.get_untracked()); }>
+        <details class="card no-print" data-testid=testid>
+            <summary>{move || i18n.t(summary)}</summary>
+            {intro.map(|key| view! { <p class="muted">{move || i18n.t(key)}</p> })}
+            <form class="stack" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                submit.dispatch((purpose.get_untracked(), choice.get_untracked()));
+            }>
                 <label>
                     <span>{move || i18n.t_with(Key::PrivacyPurpose, &[("min", &min)])}</span>
                     <textarea name="purpose" rows="2" required bind:value=purpose></textarea>
                 </label>
                 <p class="error" role="alert">{move || error.get()}</p>
-                <button type="submit" disabled=move || submit.pending().get()>{move || i18n.t(Key::PrivacyFullPrintSubmit)}</button>
+                <div class="actions">
+                    {choices.into_iter().map(|(value, label)| view! {
+                        <button type="submit" value=value on:click=move |_| choice.set(value) disabled=move || submit.pending().get()>{move || i18n.t(label)}</button>
+                    }).collect_view()}
+                </div>
             </form>
         </details>
     }

@@ -11,9 +11,14 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
+use domain::api::privacy::{AccessGrant, DisclosureRequest};
+use domain::privacy::GrantKind;
+
 use crate::api;
 use crate::components::labels::{encode, label};
+use crate::components::layout::go_to;
 use crate::i18n::{use_i18n, I18n, Key};
+use crate::pages::privacy::PurposeForm;
 
 /// The current year in China time, the same on the server and in the browser
 /// except in the seconds around New Year.
@@ -92,6 +97,30 @@ impl Selection {
             _ => {}
         }
         q
+    }
+}
+
+/// The filtered case list in full, for a stated purpose (README "Privacy"):
+/// the grant opens one download.
+#[component]
+fn FullExportForm(query: Signal<String>) -> impl IntoView {
+    let grant = move |purpose: String| {
+        api::privacy::request_export_disclosure(&DisclosureRequest {
+            purpose,
+            what: GrantKind::Export,
+        })
+    };
+    let opened = move |grant: AccessGrant, format: &'static str| {
+        let query = query.get_untracked();
+        let and = if query.is_empty() { "" } else { "&" };
+        go_to(&format!(
+            "/api/v1/cases/export.{format}?{query}{and}disclosure={}",
+            grant.id
+        ));
+    };
+    view! {
+        <PurposeForm testid="full-export" summary=Key::StatsFullExport intro=Some(Key::StatsFullExportIntro)
+            choices=vec![("xlsx", Key::StatsFullExportXlsx), ("csv", Key::StatsFullExportCsv)] grant opened/>
     }
 }
 
@@ -216,6 +245,7 @@ pub fn StatsPage(me: Me) -> impl IntoView {
                 <a class="button" href=move || format!("/api/v1/cases/export.csv?{}", selection.get().case_query()) download>{move || i18n.t(Key::StatsExportCasesCsv)}</a>
                 <A href=move || format!("/stats/bulletin?year={}", encode(&year.get())) attr:class="button">{move || i18n.t(Key::StatsBulletin)}</A>
             </div>
+            <FullExportForm query=Signal::derive(move || selection.get().case_query())/>
         </section>
         <Transition fallback=move || view! { <p class="muted">{move || i18n.t(Key::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
