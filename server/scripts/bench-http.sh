@@ -133,8 +133,9 @@ page=$(curl -fs -H 'Accept-Encoding: br, gzip' "$base/login" --compressed)
 html=$(curl -fs -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: br, gzip' "$base/login")
 printf "%-50s %8d bytes\n" "/login (HTML)" "$html"
 total=$((total + html))
-for asset in $(grep -oE '(href|src)="/(pkg|style|public)?[^"]*\.(css|js|wasm)"' <<< "$page" | sed -E 's/^(href|src)="//; s/"$//' | sort -u) \
-    $(grep -oE '/pkg/[^"'"'"' ]+\.wasm' <<< "$page" | sort -u); do
+# Each asset once: the WASM is named both by a preload link and by the loader.
+for asset in $({ grep -oE '(href|src)="/(pkg|style|public)?[^"]*\.(css|js|wasm)"' <<< "$page" | sed -E 's/^(href|src)="//; s/"$//'
+    grep -oE '/pkg/[^"'"'"' ]+\.wasm' <<< "$page"; } | sort -u); do
     size=$(curl -fs -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: br, gzip' "$base$asset")
     printf "%-50s %8d bytes\n" "$asset" "$size"
     total=$((total + size))
