@@ -19,6 +19,7 @@
   const STORE = 'queue';
   const PAGES_CACHE = 'jiuzhu-pages';
   const WARM_EVERY_MS = 10 * 60 * 1000;
+  const WARM_DELAY_MS = 5000;
 
   // ---- Service worker ---------------------------------------------------------
 
@@ -422,12 +423,27 @@
     });
   });
 
+  /**
+   * Warms the offline pages a few seconds after the page has loaded, when the
+   * phone is idle: fetching up to a hundred case pages must never compete with
+   * the first paint and hydration.
+   */
+  function warmWhenIdle() {
+    const run = () => warmCasePages().catch(() => {});
+    const later = () => setTimeout(() => {
+      if ('requestIdleCallback' in window) requestIdleCallback(run, { timeout: 10000 });
+      else run();
+    }, WARM_DELAY_MS);
+    if (document.readyState === 'complete') later();
+    else window.addEventListener('load', later, { once: true });
+  }
+
   function start() {
     observer.observe(document.body, { childList: true, subtree: true });
     prepareForms();
     render();
     sync();
-    warmCasePages().catch(() => {});
+    warmWhenIdle();
   }
 
   window.addEventListener('online', () => { render(); sync(); warmCasePages().catch(() => {}); });

@@ -12,6 +12,7 @@ pub mod money;
 pub mod places;
 pub mod privacy;
 pub mod referrals;
+pub mod rollup;
 pub mod screening;
 pub mod stats;
 pub mod users;

@@ -28,6 +28,7 @@ impl Application {
         prepare_sqlite_dir(&settings.database_url)?;
         let db = Db::connect(&settings.database_url).await?;
         db.migrate().await?;
+        crate::service::rollup::ensure_current(&db, &settings.http.follow_up_days).await?;
         Self::build_with_db(settings, db).await
     }
 

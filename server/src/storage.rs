@@ -14,6 +14,7 @@ pub mod money;
 pub mod places;
 pub mod privacy;
 pub mod referrals;
+pub mod rollup;
 pub mod screening;
 pub mod sessions;
 pub mod stats;

@@ -122,6 +122,29 @@ pub fn groups_from_text(text: &str) -> Vec<PriorityGroup> {
     text.split(',').filter_map(PriorityGroup::parse).collect()
 }
 
+impl PriorityGroup {
+    /// The group's bit in a case's `applicant_groups` column. Stored in the
+    /// database (migration 0015 writes the same numbers): never renumber,
+    /// only add groups at the end.
+    pub const fn bit(self) -> i64 {
+        match self {
+            PriorityGroup::Minor => 1,
+            PriorityGroup::PoorHousehold => 2,
+            PriorityGroup::Disabled => 4,
+            PriorityGroup::Veteran => 8,
+            PriorityGroup::ImpoverishedByCase => 16,
+            PriorityGroup::Other => 32,
+        }
+    }
+}
+
+/// The bits of every group in a stored group list ("minor,disabled").
+pub fn groups_mask(text: &str) -> i64 {
+    groups_from_text(text)
+        .into_iter()
+        .fold(0, |mask, g| mask | g.bit())
+}
+
 /// Where a lead stands: waiting for the officer's decision, or decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -331,6 +354,14 @@ pub fn mask_phone(phone: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_group_has_its_own_bit() {
+        let bits: Vec<i64> = PriorityGroup::ALL.iter().map(|g| g.bit()).collect();
+        assert_eq!(bits, vec![1, 2, 4, 8, 16, 32]);
+        assert_eq!(groups_mask("minor,disabled"), 5);
+        assert_eq!(groups_mask(""), 0);
+    }
 
     #[test]
     fn the_happy_path_runs_from_acceptance_to_closing() {

@@ -245,10 +245,32 @@ pub fn median_hours_tenths(durations_ms: &mut [i64]) -> Option<i64> {
     median(durations_ms).map(|ms| (ms / 360_000.0).round() as i64)
 }
 
+/// Each follow-up of one paid case: when it falls due and whether it was done
+/// on time. The k-th follow-up visit after payment ticks off the k-th
+/// follow-up due (as on the case page); it is on time when it was made by
+/// the due time.
+pub fn follow_up_outcomes(
+    paid_at: i64,
+    days: &[i64],
+    follow_up_visits_at: &[i64],
+) -> Vec<(i64, bool)> {
+    let mut visits: Vec<i64> = follow_up_visits_at
+        .iter()
+        .copied()
+        .filter(|at| *at >= paid_at)
+        .collect();
+    visits.sort_unstable();
+    days.iter()
+        .enumerate()
+        .map(|(k, d)| {
+            let due_at = paid_at + d * DAY_MS;
+            (due_at, visits.get(k).is_some_and(|at| *at <= due_at))
+        })
+        .collect()
+}
+
 /// Of one paid case's follow-ups, those falling due in `[from, to)` and
-/// already due at `now`: (how many, how many were done on time). The k-th
-/// follow-up visit after payment ticks off the k-th follow-up due (as on the
-/// case page); it is on time when it was made by the due time.
+/// already due at `now`: (how many, how many were done on time).
 pub fn follow_ups_on_time(
     paid_at: i64,
     days: &[i64],
@@ -257,23 +279,14 @@ pub fn follow_ups_on_time(
     to: i64,
     now: i64,
 ) -> (i64, i64) {
-    let mut visits: Vec<i64> = follow_up_visits_at
-        .iter()
-        .copied()
-        .filter(|at| *at >= paid_at)
-        .collect();
-    visits.sort_unstable();
     let mut due = 0;
     let mut on_time = 0;
-    for (k, d) in days.iter().enumerate() {
-        let due_at = paid_at + d * DAY_MS;
+    for (due_at, done) in follow_up_outcomes(paid_at, days, follow_up_visits_at) {
         if due_at < from || due_at >= to || due_at > now {
             continue;
         }
         due += 1;
-        if visits.get(k).is_some_and(|at| *at <= due_at) {
-            on_time += 1;
-        }
+        on_time += i64::from(done);
     }
     (due, on_time)
 }

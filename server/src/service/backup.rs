@@ -400,6 +400,9 @@ pub async fn restore(db: &Db, path: &Path) -> Result<Summary, RestoreError> {
     if trailer.rows != rows {
         return Err(damaged("row counts differ from the end marker".into()));
     }
+    // Whatever the rollups held does not describe the restored cases: the
+    // next start (or statistics read) counts them afresh.
+    crate::storage::rollup::clear_if_present(&mut tx).await?;
     tx.commit().await?;
     let with_ids: Vec<&str> = target
         .values()

@@ -5,9 +5,9 @@ use domain::api::{
     DuplicateHit, LeadView, NamedRef, NewLead, PersonInput, PersonView, TransitionRequest,
 };
 use domain::case::{
-    available_actions, check_transition, format_case_number, groups_from_text, groups_to_text,
-    mask_name, mask_phone, validate_aid_amount, CaseAction, CaseState, Channel, LeadStatus,
-    TransitionError,
+    available_actions, check_transition, format_case_number, groups_from_text, groups_mask,
+    groups_to_text, mask_name, mask_phone, validate_aid_amount, CaseAction, CaseState, Channel,
+    LeadStatus, TransitionError,
 };
 use domain::clock::stage_spans;
 use domain::date::{china_date, format_date, parse_date};
@@ -16,6 +16,7 @@ use domain::{FieldError, Permission, Role};
 use serde_json::json;
 
 use super::audit::{self, Change};
+use super::rollup;
 use super::{Actor, ServiceError, ServiceResult};
 use crate::config::AppConfig;
 use crate::storage::cases::{
@@ -205,6 +206,7 @@ pub(crate) async fn create_lead_in(
         .await?;
         store::link_lead_person(tx, lead_id, person_id, position as i64).await?;
     }
+    rollup::count_new(tx, &[], &[lead_id]).await?;
     audit::record(
         tx,
         Some(actor),
@@ -499,6 +501,7 @@ pub async fn accept_lead(
             officer_id: actor.user_id,
             green_channel: input.green_channel,
             green_channel_deadline: deadline,
+            applicant_groups: groups_mask(&applicant.priority_groups),
             now,
         },
     )
@@ -537,6 +540,7 @@ pub async fn accept_lead(
         },
     )
     .await?;
+    rollup::count_new(&mut tx, &[case_id], &[]).await?;
     audit::record(
         &mut tx,
         Some(actor),
@@ -848,6 +852,7 @@ pub async fn transition(
         .then_some(row.proposed_amount_fen)
         .flatten();
     let now = now_ms();
+    let counted = rollup::before_write(&mut tx, &[id], &[]).await?;
     let moved = store::update_state(
         &mut tx,
         id,
@@ -883,6 +888,7 @@ pub async fn transition(
         },
     )
     .await?;
+    counted.after_write(&mut tx).await?;
     audit::record(
         &mut tx,
         Some(actor),
@@ -939,6 +945,7 @@ async fn decide_green_channel(
         .ok_or(ServiceError::NotFound)?;
     let current = state(&row.state)?;
     let now = now_ms();
+    let counted = rollup::before_write(&mut tx, &[id], &[]).await?;
     let changed = !current.is_final()
         && match decline_reason {
             None => store::confirm_green_channel(&mut tx, id, now).await?,
@@ -980,6 +987,7 @@ async fn decide_green_channel(
         },
     )
     .await?;
+    counted.after_write(&mut tx).await?;
     audit::record(
         &mut tx,
         Some(actor),

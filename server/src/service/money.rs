@@ -35,6 +35,7 @@ use serde_json::json;
 use super::audit::{self, Change};
 use super::cases::{invalid, optional, trimmed};
 use super::privacy::{self, Client};
+use super::rollup;
 use super::{Actor, ServiceError, ServiceResult};
 use crate::storage::cases::{self as case_store, CaseRow, NewEvent};
 use crate::storage::money::{
@@ -655,6 +656,7 @@ pub async fn pay_installment(
     {
         return Err(conflict(code, message));
     }
+    let counted = rollup::before_write(&mut tx, &[case_id], &[]).await?;
     let payment_id = match store::insert_payment(
         &mut tx,
         &NewPayment {
@@ -698,6 +700,7 @@ pub async fn pay_installment(
         now,
     )
     .await?;
+    counted.after_write(&mut tx).await?;
     audit_money(
         &mut tx,
         actor,

@@ -18,6 +18,7 @@ use serde_json::json;
 
 use super::audit::{self, Change};
 use super::cases::{invalid, optional, trimmed};
+use super::rollup;
 use super::{Actor, ServiceError, ServiceResult};
 use crate::storage::cases::{self as case_store, CaseRow, NewEvent};
 use crate::storage::referrals::{
@@ -206,6 +207,7 @@ pub async fn create_referral(
             message: "record the person's consent to share their details first".into(),
         });
     }
+    let counted = rollup::before_write(&mut tx, &[case_id], &[]).await?;
     let id = store::insert_referral(
         &mut tx,
         &NewReferralRow {
@@ -235,6 +237,7 @@ pub async fn create_referral(
     .await?;
     let comment = format!("{agency_name}: {note}");
     case_event(&mut tx, actor, &case, "referral_sent", Some(&comment), now).await?;
+    counted.after_write(&mut tx).await?;
     audit::record(
         &mut tx,
         Some(actor),
@@ -436,6 +439,7 @@ pub async fn act(
         },
         ReferralAction::Accept | ReferralAction::Progress => ClosingText::default(),
     };
+    let counted = rollup::before_write(&mut tx, &[row.case_id], &[]).await?;
     if !store::update_state(&mut tx, id, from.as_str(), to.as_str(), closing, now).await? {
         return Err(ServiceError::Conflict {
             code: "referral_changed",
@@ -470,6 +474,7 @@ pub async fn act(
         ReferralAction::Withdraw => "referral_withdrawn",
     };
     case_event(&mut tx, actor, &case, event, Some(&comment), now).await?;
+    counted.after_write(&mut tx).await?;
     audit::record(
         &mut tx,
         Some(actor),

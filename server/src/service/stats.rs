@@ -13,15 +13,19 @@ use domain::api::stats::{
 };
 use domain::api::NamedRef;
 use domain::case::{Channel, PriorityGroup};
+use domain::date::{china_date, format_date};
 use domain::referral::ReferralState;
-use domain::stats::{follow_up_payment_window, follow_ups_on_time, median_hours_tenths, Period};
+use domain::stats::{china_midnight_ms, follow_ups_on_time, median_hours_tenths, Period};
 use domain::Permission;
 
 use super::cases::invalid;
 use super::{Actor, ServiceError, ServiceResult};
 use crate::config::AppConfig;
-use crate::storage::stats::{self as store, KeyCount, Range, ReferralCount, Scope};
+use crate::storage::rollup as rollup_store;
+use crate::storage::stats::{self as store, Range, Scope};
 use crate::storage::{now_ms, Db};
+
+const DAY_MS: i64 = 86_400_000;
 
 /// The statistics query, as received.
 #[derive(Debug, Clone, Default)]
@@ -115,6 +119,8 @@ pub async fn dashboard(
     query: &StatsQuery,
 ) -> ServiceResult<StatsView> {
     let (period, scope, scope_view) = resolve(db, actor, query).await?;
+    // Built at start-up; this catches a database restored or generated since.
+    super::rollup::ensure_current(db, &config.follow_up_days).await?;
     let previous = period.previous_year();
     let now = now_ms();
     let (current, before, agencies) = tokio::try_join!(
@@ -142,7 +148,8 @@ struct Figures {
     green_median_tenths: Option<i64>,
     follow_ups_due: i64,
     follow_ups_on_time: i64,
-    referrals: Vec<ReferralCount>,
+    /// agency id → referral state → count
+    referrals: HashMap<i64, HashMap<String, i64>>,
 }
 
 fn range_of(period: &Period) -> Range {
@@ -154,10 +161,19 @@ fn range_of(period: &Period) -> Range {
     }
 }
 
-fn to_map(rows: Vec<KeyCount>) -> HashMap<String, i64> {
-    rows.into_iter().map(|r| (r.key, r.n)).collect()
+/// Where a scope's figures are kept in the rollups: (level, unit).
+fn rollup_unit(scope: Scope) -> (&'static str, i64) {
+    match scope {
+        Scope::County => ("c", 0),
+        Scope::Township(id) => ("t", id),
+        Scope::Village(id) => ("v", id),
+        Scope::Officer(id) => ("o", id),
+    }
 }
 
+/// One period's figures, summed from the rollups. Follow-ups are counted
+/// once they fall due: the rollups count them up to yesterday, and today's
+/// are checked against the clock from the cases paid on the right days.
 async fn figures(
     db: &Db,
     config: &AppConfig,
@@ -166,65 +182,110 @@ async fn figures(
     now: i64,
 ) -> ServiceResult<Figures> {
     let range = range_of(period);
-    let days = &config.follow_up_days;
-    let (pay_start, pay_end) = follow_up_payment_window(days, range.start, range.end);
-    let (leads, handled, decisions, paid_fen, (people, groups), durations, follow_ups, referrals) =
-        tokio::try_join!(
-            store::leads_by_channel(db, scope, &range),
-            store::handled(db, scope, &range),
-            store::decisions(db, scope, &range),
-            store::paid_fen(db, scope, &range),
-            store::people_aided(db, scope, &range),
-            store::green_durations(db, scope, &range),
-            store::paid_with_follow_ups(db, scope, pay_start, pay_end),
-            store::referrals(db, scope, &range),
-        )?;
+    let today = format_date(china_date(now));
+    let (level, unit) = rollup_unit(scope);
+    let (sums, (due_today, on_time_today)) = tokio::try_join!(
+        async {
+            Ok::<_, ServiceError>(
+                rollup_store::sums(db, level, unit, &range.from, &range.to, &today).await?,
+            )
+        },
+        follow_ups_due_today(db, config, scope, &range, now),
+    )?;
     let mut figures = Figures {
-        leads: to_map(leads),
-        handled: handled.handled,
-        green: handled.green,
-        paid_fen,
-        people,
-        people_by_group: to_map(groups),
-        referrals,
+        follow_ups_due: due_today,
+        follow_ups_on_time: on_time_today,
         ..Figures::default()
     };
-    for row in decisions {
-        match row.key.as_str() {
-            "approve" => {
-                figures.granted = row.n;
-                figures.approved_fen = row.fen;
+    let mut green_ms: Vec<i64> = Vec::new();
+    for sum in sums {
+        let (n, fen) = (sum.n, sum.fen);
+        let (kind, detail) = sum.figure.split_once(':').unwrap_or((&sum.figure, ""));
+        match kind {
+            "lead" => *figures.leads.entry(detail.to_string()).or_default() += n,
+            "handled" => figures.handled += n,
+            "green" => figures.green += n,
+            "granted" => {
+                figures.granted += n;
+                figures.approved_fen += fen;
             }
-            "refuse" => figures.refused = row.n,
+            "refused" => figures.refused += n,
+            "paid" => figures.paid_fen += fen,
+            "people" if detail.is_empty() => figures.people += n,
+            "people" => {
+                *figures
+                    .people_by_group
+                    .entry(detail.to_string())
+                    .or_default() += n
+            }
+            "green_ms" => {
+                if let Ok(ms) = detail.parse::<i64>() {
+                    green_ms.extend(std::iter::repeat_n(ms, usize::try_from(n).unwrap_or(0)));
+                }
+            }
+            // Follow-ups due from today on are not due yet (today's were counted above).
+            "fu_due" if sum.later == 0 => figures.follow_ups_due += n,
+            "fu_on_time" if sum.later == 0 => figures.follow_ups_on_time += n,
+            "referral" => {
+                if let Some((agency, state)) = detail.split_once(':') {
+                    if let Ok(agency) = agency.parse::<i64>() {
+                        *figures
+                            .referrals
+                            .entry(agency)
+                            .or_default()
+                            .entry(state.to_string())
+                            .or_default() += n;
+                    }
+                }
+            }
             _ => {}
         }
     }
-    let mut hours: Vec<i64> = durations
-        .iter()
-        .map(|d| d.first_paid_at - d.accepted_at)
-        .collect();
-    figures.green_median_tenths = median_hours_tenths(&mut hours);
-    // One row per follow-up visit; a case paid twice (never in practice)
-    // counts from its first payment.
+    figures.green_median_tenths = median_hours_tenths(&mut green_ms);
+    Ok(figures)
+}
+
+/// Follow-ups of the scope falling due today, inside the period, by now:
+/// (how many, how many were done on time).
+async fn follow_ups_due_today(
+    db: &Db,
+    config: &AppConfig,
+    scope: Scope,
+    range: &Range,
+    now: i64,
+) -> ServiceResult<(i64, i64)> {
+    let today_start = china_midnight_ms(china_date(now));
+    let from = range.start.max(today_start);
+    let to = range.end.min(now + 1);
+    if from >= to {
+        return Ok((0, 0));
+    }
+    let days = &config.follow_up_days;
+    // The cases whose payment began the right number of days before today.
     let mut cases: HashMap<i64, (i64, Vec<i64>)> = HashMap::new();
-    for row in follow_ups {
-        let entry = cases
-            .entry(row.case_id)
-            .or_insert((row.paid_at, Vec::new()));
-        entry.0 = entry.0.min(row.paid_at);
-        if let Some(at) = row.visited_at {
-            entry.1.push(at);
+    for d in days {
+        let rows =
+            store::paid_with_follow_ups(db, scope, from - d * DAY_MS, to - d * DAY_MS).await?;
+        for row in rows {
+            let entry = cases
+                .entry(row.case_id)
+                .or_insert((row.paid_at, Vec::new()));
+            entry.0 = entry.0.min(row.paid_at);
+            if let Some(at) = row.visited_at {
+                entry.1.push(at);
+            }
         }
     }
+    let mut due = 0;
+    let mut on_time = 0;
     for (paid_at, mut visits) in cases.into_values() {
         visits.sort_unstable();
         visits.dedup();
-        let (due, on_time) =
-            follow_ups_on_time(paid_at, days, &visits, range.start, range.end, now);
-        figures.follow_ups_due += due;
-        figures.follow_ups_on_time += on_time;
+        let (d, o) = follow_ups_on_time(paid_at, days, &visits, from, to, now);
+        due += d;
+        on_time += o;
     }
-    Ok(figures)
+    Ok((due, on_time))
 }
 
 fn keyed(
@@ -254,17 +315,7 @@ fn build_view(
     let channels: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
     let groups: Vec<&str> = PriorityGroup::ALL.iter().map(|g| g.as_str()).collect();
     let states: Vec<&str> = ReferralState::ALL.iter().map(|s| s.as_str()).collect();
-    let per_agency = |rows: &[ReferralCount]| -> HashMap<i64, HashMap<String, i64>> {
-        let mut map: HashMap<i64, HashMap<String, i64>> = HashMap::new();
-        for r in rows {
-            *map.entry(r.agency_id)
-                .or_default()
-                .entry(r.key.clone())
-                .or_default() += r.n;
-        }
-        map
-    };
-    let (ref_now, ref_before) = (per_agency(&now.referrals), per_agency(&before.referrals));
+    let (ref_now, ref_before) = (&now.referrals, &before.referrals);
     let empty = HashMap::new();
     let referrals = agencies
         .iter()

@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use super::audit::{self, Change};
 use super::cases::invalid;
+use super::rollup;
 use super::{Actor, ServiceError, ServiceResult};
 use crate::config::AppConfig;
 use crate::storage::cases::{self as case_store, CaseRow, NewEvent};
@@ -107,6 +108,11 @@ pub async fn record_visit(
             message: "the case is closed or withdrawn; visits can no longer be added".into(),
         });
     }
+    // Follow-up visits count in the statistics (follow-ups done on time).
+    let counted = match visit.kind.is_follow_up() {
+        true => Some(rollup::before_write(&mut tx, &[case_id], &[]).await?),
+        false => None,
+    };
     let inserted = store::insert_visit(
         &mut tx,
         &NewVisitRow {
@@ -159,6 +165,9 @@ pub async fn record_visit(
         },
     )
     .await?;
+    if let Some(counted) = counted {
+        counted.after_write(&mut tx).await?;
+    }
     audit::record(
         &mut tx,
         Some(actor),

@@ -11,7 +11,9 @@
 //! cases take minutes; for the same reason they carry no audit entries —
 //! they record no one's real work.
 
-use domain::case::{format_case_number, groups_to_text, CaseState, Channel, PriorityGroup};
+use domain::case::{
+    format_case_number, groups_mask, groups_to_text, CaseState, Channel, PriorityGroup,
+};
 use domain::date::{china_date, format_date, CHINA_OFFSET_MS};
 use domain::idcard::with_check_char;
 use domain::Role;
@@ -267,6 +269,8 @@ pub async fn generate(
         ],
     )
     .await?;
+    // The rows went in around the use cases, so the statistics are counted afresh.
+    super::rollup::rebuild(db, &config.follow_up_days).await?;
     bulk::analyze(db).await?;
     Ok(done)
 }
@@ -525,6 +529,7 @@ impl Batch {
                 Value::Int(accepted_at),
                 Value::Int(state_since),
                 Value::Int(state_since),
+                Value::Int(groups_mask(&people[0].2)),
             ]);
             batch.last_seq = *seq;
         }
@@ -838,6 +843,7 @@ impl Batch {
                 "accepted_at",
                 "updated_at",
                 "state_since",
+                "applicant_groups",
             ],
             &self.cases,
         )

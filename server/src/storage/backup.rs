@@ -11,8 +11,15 @@ use super::bulk::{self, Value};
 use super::{on_tx, Db, StorageResult, Tx};
 
 /// Tables that are not copied: the migration ledger belongs to the target's
-/// own migrations, and sessions and login throttling are short-lived.
-const NOT_COPIED: &[&str] = &["_sqlx_migrations", "sessions", "login_throttle"];
+/// own migrations, sessions and login throttling are short-lived, and the
+/// statistics rollups are counted afresh from the restored cases.
+const NOT_COPIED: &[&str] = &[
+    "_sqlx_migrations",
+    "sessions",
+    "login_throttle",
+    "stat_days",
+    "stat_state",
+];
 
 /// How a column's values are read and bound, the same on both databases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,5 +1,6 @@
 //! Leads, people, cases and case events.
 
+use domain::case::PriorityGroup;
 use sqlx::FromRow;
 
 use super::bulk::Value;
@@ -104,6 +105,8 @@ pub struct NewCaseRow<'a> {
     pub officer_id: i64,
     pub green_channel: bool,
     pub green_channel_deadline: Option<i64>,
+    /// The applicant's priority groups as bits (`PriorityGroup::bit`).
+    pub applicant_groups: i64,
     pub now: i64,
 }
 
@@ -157,27 +160,25 @@ pub struct OverdueFilter {
 }
 
 impl OverdueFilter {
-    /// `limit < now - state_since`, with the limit chosen per state and
-    /// channel in SQL. The states and numbers come from the configuration,
-    /// never from the request, so writing them into the text is safe.
+    /// `state_since < now - limit`, one arm per state and channel, so each
+    /// arm is a range of the stage-clock index (migration 0015). The states
+    /// and numbers come from the configuration, never from the request, so
+    /// writing them into the text is safe.
     fn condition(&self, now_placeholder: &str) -> String {
-        let arms = |green: bool| -> String {
-            self.limits
-                .iter()
-                .filter(|(_, g, _)| *g == green)
-                .map(|(state, _, ms)| format!(" WHEN '{state}' THEN {ms}"))
-                .collect()
-        };
-        let mut states: Vec<&str> = self.limits.iter().map(|(state, _, _)| *state).collect();
-        states.sort_unstable();
-        states.dedup();
-        let states: Vec<String> = states.iter().map(|s| format!("'{s}'")).collect();
-        format!(
-            "c.state IN ({}) AND (CASE WHEN c.green_channel THEN (CASE c.state{} END) ELSE (CASE c.state{} END) END) < {now_placeholder} - c.state_since",
-            if states.is_empty() { "NULL".to_string() } else { states.join(", ") },
-            arms(true),
-            arms(false)
-        )
+        if self.limits.is_empty() {
+            return "1 = 0".to_string();
+        }
+        let arms: Vec<String> = self
+            .limits
+            .iter()
+            .map(|(state, green, ms)| {
+                format!(
+                    "(c.state = '{state}' AND c.green_channel = {} AND c.state_since < {now_placeholder} - {ms})",
+                    if *green { "TRUE" } else { "FALSE" }
+                )
+            })
+            .collect();
+        format!("({})", arms.join(" OR "))
     }
 }
 
@@ -412,8 +413,9 @@ pub async fn next_case_seq(tx: &mut Tx, year: i64) -> StorageResult<i64> {
 
 pub async fn insert_case(tx: &mut Tx, case: &NewCaseRow<'_>) -> StorageResult<i64> {
     let sql = "INSERT INTO cases (number, year, seq, lead_id, state, applicant_id, agent_id, agent_relationship, \
-               criminal_case_ref, village_id, officer_id, green_channel, green_channel_deadline, accepted_at, updated_at, state_since) \
-               VALUES ($1, $2, $3, $4, 'accepted', $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13) RETURNING id";
+               criminal_case_ref, village_id, officer_id, green_channel, green_channel_deadline, accepted_at, updated_at, state_since, \
+               applicant_groups) \
+               VALUES ($1, $2, $3, $4, 'accepted', $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $13, $14) RETURNING id";
     on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(sql)
         .bind(case.number)
         .bind(case.year)
@@ -428,6 +430,7 @@ pub async fn insert_case(tx: &mut Tx, case: &NewCaseRow<'_>) -> StorageResult<i6
         .bind(case.green_channel)
         .bind(case.green_channel_deadline)
         .bind(case.now)
+        .bind(case.applicant_groups)
         .fetch_one(conn)
         .await)
 }
@@ -557,12 +560,10 @@ fn filter_sql(filter: &CaseFilter) -> FilterSql {
         add("l.channel = ?", Bind::Text(channel.clone()));
     }
     if let Some(group) = &filter.priority_group {
-        // A correlated EXISTS lets SQLite start from the other filters' index
-        // and probe the group's primary key, instead of walking the whole group.
-        add(
-            "EXISTS (SELECT 1 FROM person_groups pg WHERE pg.priority_group = ? AND pg.person_id = c.applicant_id)",
-            Bind::Text(group.clone()),
-        );
+        // The applicant's groups are bits on the case, so with a village or
+        // an officer the count reads one index range (migration 0015).
+        let bit = PriorityGroup::parse(group).map_or(0, PriorityGroup::bit);
+        add("(c.applicant_groups & ?) <> 0", Bind::Int(bit));
     }
     if let Some(text) = &filter.text {
         let text = text.replace(['%', '_'], "");

@@ -442,9 +442,26 @@ async fn an_installation_of_the_first_release_upgrades_with_its_data() {
             assert_eq!(upgraded[table].len() as u64, *rows, "rows of {table}");
         }
 
+        // Migration 0015 gave each case its applicant's priority groups as bits.
+        let sql = "SELECT c.applicant_groups, p.priority_groups FROM cases c JOIN people p ON p.id = c.applicant_id";
+        let groups: Vec<(i64, String)> = match &app.db {
+            Db::Sqlite(pool) => sqlx::query_as(sql).fetch_all(pool).await,
+            Db::Postgres(pool) => sqlx::query_as(sql).fetch_all(pool).await,
+        }
+        .unwrap();
+        assert!(groups.iter().any(|(bits, _)| *bits != 0), "{groups:?}");
+        for (bits, text) in &groups {
+            assert_eq!(*bits, domain::case::groups_mask(text), "{text}");
+        }
         let supervisor = app.client_for("zhang.jian").await;
         let cases = crate::helpers::get_json(&supervisor, app.url("/api/v1/cases")).await;
         assert_eq!(cases["total"], 9, "{cases}");
+        // The list's priority-group filter reads those bits.
+        let minors =
+            crate::helpers::get_json(&supervisor, app.url("/api/v1/cases?priority_group=minor"))
+                .await;
+        let expected = groups.iter().filter(|(_, t)| t.contains("minor")).count();
+        assert_eq!(minors["total"], expected as i64, "{minors}");
         // The referral in progress went through the referrals table rebuild
         // with its history, and takes its next step.
         let partner = app.client_for("edu.bureau").await;

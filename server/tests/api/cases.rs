@@ -768,6 +768,7 @@ async fn backdate_stage(app: &TestApp, case_id: i64, hours: i64) {
             }
         }
     }
+    app.rebuild_rollups().await;
 }
 
 fn ids(page: &Value) -> Vec<i64> {

@@ -9,8 +9,9 @@ use std::path::PathBuf;
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};
 use server::config::{AppConfig, Settings};
-use server::service::demo;
+use server::service::{demo, rollup};
 use server::startup::Application;
+use server::storage::rollup as rollup_store;
 use server::storage::Db;
 use sqlx::Connection;
 
@@ -27,6 +28,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub db: Db,
     pub database_url: String,
+    /// The follow-up days the server was started with (the rollups count by them).
+    pub follow_up_days: Vec<i64>,
     _dir: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -71,8 +74,41 @@ impl TestApp {
             .expect("demo data loads");
     }
 
-    /// Stops the server (gracefully) and drops a PostgreSQL test database.
+    /// Counts the statistics rollups afresh from the cases (as after writing
+    /// rows straight into the database, around the use cases).
+    pub async fn rebuild_rollups(&self) {
+        rollup::rebuild(&self.db, &self.follow_up_days)
+            .await
+            .expect("rollups rebuild");
+    }
+
+    /// Every write through the API must have kept the statistics rollups
+    /// exactly as a rebuild from the cases counts them. Checked at the end of
+    /// every test whose rollups are built (not after a restore, which leaves
+    /// them to be rebuilt, nor on a database without the tables).
+    async fn assert_rollups_match_a_rebuild(&self) {
+        let built = rollup_store::built_with_db(&self.db).await;
+        if !matches!(built, Ok(Some(_))) {
+            return;
+        }
+        let kept = rollup_store::all_cells(&self.db)
+            .await
+            .expect("rollup cells");
+        self.rebuild_rollups().await;
+        let counted = rollup_store::all_cells(&self.db)
+            .await
+            .expect("rollup cells");
+        if kept != counted {
+            let missing: Vec<_> = counted.iter().filter(|c| !kept.contains(c)).collect();
+            let extra: Vec<_> = kept.iter().filter(|c| !counted.contains(c)).collect();
+            panic!("the rollups kept by the writes differ from a rebuild:\nmissing {missing:#?}\nextra {extra:#?}");
+        }
+    }
+
+    /// Checks the rollups, stops the server (gracefully) and drops a
+    /// PostgreSQL test database.
     pub async fn shutdown(mut self) {
+        self.assert_rollups_match_a_rebuild().await;
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -112,6 +148,10 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 pub async fn spawn_app_with(backend: Backend, config: AppConfig) -> TestApp {
     let app = build_app(backend, config).await;
     app.db.migrate().await.expect("migrate");
+    // As at a real start: from here every write keeps the rollups.
+    rollup::ensure_current(&app.db, &app.follow_up_days)
+        .await
+        .expect("rollups built");
     app
 }
 
@@ -149,6 +189,7 @@ async fn build_app(backend: Backend, config: AppConfig) -> TestApp {
         }
     };
     let db = Db::connect(&database_url).await.expect("connect");
+    let follow_up_days = config.follow_up_days.clone();
     let settings = Settings {
         addr: "127.0.0.1:0".parse().expect("addr"),
         database_url: database_url.clone(),
@@ -168,6 +209,7 @@ async fn build_app(backend: Backend, config: AppConfig) -> TestApp {
         addr,
         db,
         database_url,
+        follow_up_days,
         _dir: dir,
         stop: Some(stop),
         server: Some(server),
