@@ -22,7 +22,10 @@ pub mod throttle;
 pub mod users;
 pub mod visits;
 
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -39,10 +42,39 @@ pub enum Db {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// A write transaction on either database.
+/// A write transaction on either database. A SQLite write transaction also
+/// holds this process's turn to write ([`WriteTurn`]).
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(Transaction<'static, Sqlite>, Option<WriteTurn>),
     Postgres(Transaction<'static, Postgres>),
+}
+
+/// SQLite has one writer at a time. Left to itself, a writer that finds the
+/// database locked sleeps and retries (the busy timeout) with growing naps,
+/// so under a burst of writes some wait hundreds of milliseconds while others
+/// slip in ahead. Writers of this process therefore queue for their turn on a
+/// fair (first come, first served) lock per database file before `BEGIN
+/// IMMEDIATE`; the busy timeout still covers other processes (the CLI).
+pub struct WriteTurn(#[allow(dead_code)] tokio::sync::OwnedMutexGuard<()>);
+
+/// How long a writer waits for its turn, as long as SQLite's busy timeout.
+const WRITE_TURN_WAIT: Duration = Duration::from_secs(10);
+
+async fn sqlite_write_turn(pool: &SqlitePool) -> StorageResult<WriteTurn> {
+    type Turns = std::sync::Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>;
+    static TURNS: OnceLock<Turns> = OnceLock::new();
+    let file = pool.connect_options().get_filename().to_path_buf();
+    let turn = TURNS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(file)
+        .or_default()
+        .clone();
+    match tokio::time::timeout(WRITE_TURN_WAIT, turn.lock_owned()).await {
+        Ok(guard) => Ok(WriteTurn(guard)),
+        Err(_) => Err(sqlx::Error::PoolTimedOut),
+    }
 }
 
 /// Runs `$body` with `$pool` bound to the concrete pool.
@@ -58,7 +90,7 @@ macro_rules! on_db {
 macro_rules! on_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
         match $tx {
-            $crate::storage::Tx::Sqlite(tx) => {
+            $crate::storage::Tx::Sqlite(tx, _) => {
                 let $conn = &mut **tx;
                 $body
             }
@@ -188,7 +220,10 @@ impl Db {
     /// one failing when it upgrades a read lock.
     pub async fn begin(&self) -> StorageResult<Tx> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(pool) => {
+                let turn = sqlite_write_turn(pool).await?;
+                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
+            }
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -206,14 +241,14 @@ impl Db {
 impl Tx {
     pub async fn commit(self) -> StorageResult<()> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await,
+            Tx::Sqlite(tx, _) => tx.commit().await,
             Tx::Postgres(tx) => tx.commit().await,
         }
     }
 
     pub async fn rollback(self) -> StorageResult<()> {
         match self {
-            Tx::Sqlite(tx) => tx.rollback().await,
+            Tx::Sqlite(tx, _) => tx.rollback().await,
             Tx::Postgres(tx) => tx.rollback().await,
         }
     }

@@ -94,7 +94,7 @@ impl Db {
     /// read; PostgreSQL's repeatable read).
     pub async fn begin_snapshot(&self) -> StorageResult<Tx> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?, None),
             Db::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
                 sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -110,7 +110,7 @@ impl Db {
 /// can be inserted in this order with foreign keys enforced).
 pub async fn tables(tx: &mut Tx) -> anyhow::Result<Vec<TableInfo>> {
     let (names, references): (Vec<String>, Vec<(String, String)>) = match tx {
-        Tx::Sqlite(conn) => {
+        Tx::Sqlite(conn, _) => {
             let names: Vec<String> = sqlx::query_scalar(
                 "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
             )
@@ -191,7 +191,7 @@ fn parents_first(names: &[String], references: &[(String, String)]) -> anyhow::R
 
 async fn columns(tx: &mut Tx, table: &str) -> anyhow::Result<Vec<(String, ColumnKind)>> {
     let declared: Vec<(String, String)> = match tx {
-        Tx::Sqlite(conn) => {
+        Tx::Sqlite(conn, _) => {
             sqlx::query_as("SELECT name, type FROM pragma_table_info($1) ORDER BY cid")
                 .bind(table)
                 .fetch_all(&mut **conn)

@@ -173,7 +173,7 @@ pub struct SupervisedRow {
 /// database's write lock since `BEGIN IMMEDIATE`. False when there is no such case.
 pub async fn lock_case(tx: &mut Tx, case_id: i64) -> StorageResult<bool> {
     let found = match tx {
-        Tx::Sqlite(tx) => {
+        Tx::Sqlite(tx, _) => {
             sqlx::query_scalar::<_, i64>("SELECT id FROM cases WHERE id = $1")
                 .bind(case_id)
                 .fetch_optional(&mut **tx)

@@ -253,7 +253,7 @@ pub async fn clear(tx: &mut Tx) -> StorageResult<()> {
 pub async fn clear_if_present(tx: &mut Tx) -> StorageResult<()> {
     let present: i64 =
         match tx {
-            Tx::Sqlite(conn) => sqlx::query_scalar(
+            Tx::Sqlite(conn, _) => sqlx::query_scalar(
                 "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = 'stat_state'",
             )
             .fetch_one(&mut **conn)

@@ -167,8 +167,20 @@ async fn a_backup_taken_under_write_load_restores_to_a_consistent_copy() {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let load = write_load(&app, stopped);
         let taken = async {
-            // Let the load get going, back up in the middle of it, then stop it.
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            // Let the load get going (its first photo stored, however busy the
+            // machine), back up in the middle of it, then stop it.
+            let sql = "SELECT COUNT(*) FROM visit_files";
+            for _ in 0..600 {
+                let photos: i64 = match &app.db {
+                    Db::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+                    Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+                }
+                .unwrap();
+                if photos > 0 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
             let summary = backup::backup(&app.db, &path).await.unwrap();
             stop.send(true).unwrap();
             summary
