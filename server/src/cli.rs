@@ -88,6 +88,10 @@ enum Command {
         /// gives the client address in the read log, e.g. "127.0.0.1" behind nginx.
         #[arg(long, env = "JIUZHU_TRUSTED_PROXIES", default_value = "")]
         trusted_proxies: String,
+        /// The case list counts matches up to this many and past it shows
+        /// "more than N" (an exact count of a million cases is slow).
+        #[arg(long, env = "JIUZHU_CASE_LIST_COUNT_CAP", default_value_t = crate::config::DEFAULT_CASE_LIST_COUNT_CAP, value_parser = clap::value_parser!(i64).range(100..=10_000_000))]
+        case_list_count_cap: i64,
     },
     /// Remove the personal details of cases closed or withdrawn more than N
     /// years ago (README "Privacy"); statistics are unchanged. Safe to rerun.
@@ -228,6 +232,7 @@ pub async fn run() -> anyhow::Result<()> {
             break_glass_hours,
             disclosure_minutes,
             trusted_proxies,
+            case_list_count_cap,
         } => {
             let stage_limits = stage_limits.with_overrides(&green_stage_limits, true)?;
             let follow_up_days = domain::visit::parse_follow_up_days(&follow_up_days)
@@ -247,6 +252,7 @@ pub async fn run() -> anyhow::Result<()> {
                     disclosure: std::time::Duration::from_secs(disclosure_minutes * 60),
                     trusted_proxies: crate::config::parse_trusted_proxies(&trusted_proxies)
                         .map_err(|e| anyhow::anyhow!("--trusted-proxies: {e}"))?,
+                    case_list_count_cap,
                 },
                 backup: backup_dir.map(|dir| BackupSchedule {
                     dir,

@@ -51,10 +51,15 @@ pub struct AppConfig {
     /// Proxies whose `X-Forwarded-For` is believed for the client address in
     /// the read log; from anyone else the header is ignored.
     pub trusted_proxies: Vec<IpAddr>,
+    /// The case list counts matches up to here and past it says "more than":
+    /// an exact count of a broad filter over a million cases is what made the
+    /// list slow, and nobody pages through ten thousand cases.
+    pub case_list_count_cap: i64,
 }
 
 pub const DEFAULT_CASE_NUMBER_PREFIX: &str = "寿检司救受";
 pub const DEFAULT_GREEN_CHANNEL_HOURS: i64 = 48;
+pub const DEFAULT_CASE_LIST_COUNT_CAP: i64 = 10_000;
 
 impl Default for AppConfig {
     fn default() -> Self {
@@ -72,6 +77,7 @@ impl Default for AppConfig {
                 domain::privacy::DEFAULT_DISCLOSURE_MINUTES as u64 * 60,
             ),
             trusted_proxies: Vec::new(),
+            case_list_count_cap: DEFAULT_CASE_LIST_COUNT_CAP,
         }
     }
 }

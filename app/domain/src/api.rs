@@ -308,7 +308,11 @@ pub struct CaseSummary {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct CasePage {
     pub items: Vec<CaseSummary>,
+    /// How many cases match, counted up to a cap (10,000): a broad filter
+    /// over a million cases stays fast.
     pub total: i64,
+    /// False when counting stopped at the cap: more than `total` cases match.
+    pub total_exact: bool,
     pub page: i64,
     pub per_page: i64,
 }

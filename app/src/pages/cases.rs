@@ -138,8 +138,13 @@ pub fn CasesPage(me: Me) -> impl IntoView {
                     Ok(list) if list.items.is_empty() => view! { <p class="card muted">{move || i18n.t(Key::CasesEmpty)}</p> }.into_any(),
                     Ok(list) => {
                         let total = list.total;
-                        let last_page = (total + list.per_page - 1) / list.per_page;
-                        let has_next = page.get_untracked() < last_page;
+                        let (total_key, has_next) = if list.total_exact {
+                            let last_page = (total + list.per_page - 1) / list.per_page;
+                            (Key::CasesTotal, page.get_untracked() < last_page)
+                        } else {
+                            // Past the count's cap: a full page means there may be more.
+                            (Key::CasesTotalOver, list.items.len() as i64 == list.per_page)
+                        };
                         view! {
                             <ul class="case-list" data-testid="case-list">
                                 {list.items.into_iter().map(|c| view! {
@@ -162,7 +167,7 @@ pub fn CasesPage(me: Me) -> impl IntoView {
                             </ul>
                             <div class="pager">
                                 <button type="button" disabled=move || page.get() <= 1 on:click=move |_| page.update(|p| *p -= 1)>{move || i18n.t(Key::CasesPrevious)}</button>
-                                <span>{move || i18n.t_with(Key::CasesTotal, &[("total", &total.to_string())])}</span>
+                                <span>{move || i18n.t_with(total_key, &[("total", &total.to_string())])}</span>
                                 <button type="button" disabled=!has_next on:click=move |_| page.update(|p| *p += 1)>{move || i18n.t(Key::CasesNext)}</button>
                             </div>
                         }.into_any()

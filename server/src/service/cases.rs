@@ -730,6 +730,7 @@ pub(crate) fn case_filter(
         green_first: actor.role == Role::Supervisor,
         limit: per_page,
         offset: (page - 1).saturating_mul(per_page),
+        count_cap: config.case_list_count_cap,
     })
 }
 
@@ -742,13 +743,15 @@ pub async fn list_cases(
     let filter = case_filter(config, actor, &query)?;
     let per_page = filter.limit;
     let page = query.page.unwrap_or(1).max(1);
-    let (rows, total) = store::list_cases(db, &filter).await?;
+    let listing = store::list_cases(db, &filter).await?;
     Ok(CasePage {
-        items: rows
+        items: listing
+            .rows
             .into_iter()
             .map(|row| summary(config, row))
             .collect::<ServiceResult<Vec<_>>>()?,
-        total,
+        total: listing.total,
+        total_exact: listing.total_exact,
         page,
         per_page,
     })

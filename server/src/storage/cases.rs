@@ -150,6 +150,9 @@ pub struct CaseFilter {
     pub green_first: bool,
     pub limit: i64,
     pub offset: i64,
+    /// Count matches up to here: a broad filter then reads at most this many
+    /// index entries, not all of them.
+    pub count_cap: i64,
 }
 
 /// Which stages are overdue at `now`: (state, green channel, limit in ms).
@@ -185,6 +188,20 @@ impl OverdueFilter {
 enum Bind {
     Int(i64),
     Text(String),
+}
+
+/// Binds a filter's values to a query, in order.
+macro_rules! bind_filter {
+    ($query:expr, $binds:expr) => {{
+        let mut query = $query;
+        for bind in $binds {
+            query = match bind {
+                Bind::Int(v) => query.bind(*v),
+                Bind::Text(v) => query.bind(v.clone()),
+            };
+        }
+        query
+    }};
 }
 
 const PERSON_SELECT: &str = "SELECT p.id, p.name, p.id_number, p.village_id, v.name AS village_name, p.phone, p.priority_groups \
@@ -525,12 +542,18 @@ pub async fn case_years(db: &Db) -> StorageResult<Vec<i64>> {
     on_db!(db, pool => sqlx::query_scalar::<_, i64>(sql).fetch_all(pool).await)
 }
 
-/// A filter as SQL: the FROM clause with the joins its conditions need, the
-/// WHERE clause (empty or starting with " WHERE") and the values bound to it.
+/// A filter as SQL: the joins its conditions need, the WHERE clause (empty
+/// or starting with " WHERE") and the values bound to it.
 struct FilterSql {
-    from: String,
+    joins: String,
     where_clause: String,
     binds: Vec<Bind>,
+}
+
+impl FilterSql {
+    fn from(&self) -> String {
+        format!("FROM cases c{}", self.joins)
+    }
 }
 
 fn filter_sql(filter: &CaseFilter) -> FilterSql {
@@ -603,8 +626,8 @@ fn filter_sql(filter: &CaseFilter) -> FilterSql {
     } else {
         format!(" WHERE {}", conditions.join(" AND "))
     };
-    let from = format!(
-        "FROM cases c{}{}",
+    let joins = format!(
+        "{}{}",
         if joins_leads {
             " JOIN leads l ON l.id = c.lead_id"
         } else {
@@ -617,49 +640,106 @@ fn filter_sql(filter: &CaseFilter) -> FilterSql {
         },
     );
     FilterSql {
-        from,
+        joins,
         where_clause,
         binds,
     }
 }
 
-/// One page of cases matching `filter`, and how many match in all.
-pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<(Vec<CaseRow>, i64)> {
-    let FilterSql {
-        from,
-        where_clause,
-        binds,
-    } = filter_sql(filter);
-    let order = if filter.green_first {
-        "c.green_channel DESC, c.updated_at DESC, c.id DESC"
-    } else {
-        "c.updated_at DESC, c.id DESC"
-    };
-    let list_sql = format!(
-        "{CASE_SELECT} WHERE c.id IN (SELECT c.id {from}{where_clause} ORDER BY {order} LIMIT ${} OFFSET ${}) ORDER BY {order}",
-        binds.len() + 1,
-        binds.len() + 2
+/// One page of the case list and how many cases match.
+#[derive(Debug)]
+pub struct CaseListing {
+    pub rows: Vec<CaseRow>,
+    /// Exact up to the filter's `count_cap`; the cap when more match.
+    pub total: i64,
+    pub total_exact: bool,
+}
+
+/// How the ids of a page are found. The planners of both databases guess
+/// how many rows a filter matches and at a million cases guess wrong either
+/// way; the capped count, taken first, knows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum PagePlan {
+    /// Many match: walk the index in the list's order from the top, keep the
+    /// matching cases and stop after the page. A few hundred rows read where
+    /// sorting every match would read hundreds of thousands.
+    WalkOrder,
+    /// Few match (at most the cap): gather them through the filter's own
+    /// indexes first, then sort only those.
+    SortMatches,
+}
+
+/// One page of cases matching `filter`, and how many match (up to the cap).
+pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<CaseListing> {
+    let sql = filter_sql(filter);
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 {}{} LIMIT {}) matches",
+        sql.from(),
+        sql.where_clause,
+        filter.count_cap + 1
     );
-    let count_sql = format!("SELECT COUNT(*) {from}{where_clause}");
-    on_db!(db, pool => {
-        let mut list = sqlx::query_as::<_, CaseRow>(&list_sql);
-        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-        for bind in &binds {
-            match bind {
-                Bind::Int(v) => {
-                    list = list.bind(*v);
-                    count = count.bind(*v);
-                }
-                Bind::Text(v) => {
-                    list = list.bind(v.clone());
-                    count = count.bind(v.clone());
-                }
-            }
-        }
-        let rows = list.bind(filter.limit).bind(filter.offset).fetch_all(pool).await?;
-        let total = count.fetch_one(pool).await?;
-        Ok((rows, total))
+    let counted: i64 = on_db!(db, pool => {
+        bind_filter!(sqlx::query_scalar::<_, i64>(&count_sql), &sql.binds)
+            .fetch_one(pool)
+            .await?
+    });
+    let plan = if counted > filter.count_cap {
+        PagePlan::WalkOrder
+    } else {
+        PagePlan::SortMatches
+    };
+    let list_sql = page_sql(db, filter, &sql, plan);
+    let rows = on_db!(db, pool => {
+        bind_filter!(sqlx::query_as::<_, CaseRow>(&list_sql), &sql.binds)
+            .bind(filter.limit)
+            .bind(filter.offset)
+            .fetch_all(pool)
+            .await?
+    });
+    Ok(CaseListing {
+        rows,
+        total: counted.min(filter.count_cap),
+        total_exact: counted <= filter.count_cap,
     })
+}
+
+/// The query of one page: the ids by `plan`, then the rows of those ids.
+fn page_sql(db: &Db, filter: &CaseFilter, sql: &FilterSql, plan: PagePlan) -> String {
+    // The order, its index, and the same order over the CTE's columns.
+    let (order_index, qualified, order) = if filter.green_first {
+        (
+            "cases_green_updated",
+            "c.green_channel DESC, c.updated_at DESC, c.id DESC",
+            "green_channel DESC, updated_at DESC, id DESC",
+        )
+    } else {
+        (
+            "cases_updated",
+            "c.updated_at DESC, c.id DESC",
+            "updated_at DESC, id DESC",
+        )
+    };
+    let limit = sql.binds.len() + 1;
+    let offset = sql.binds.len() + 2;
+    let where_clause = &sql.where_clause;
+    let ids = match (plan, db) {
+        (PagePlan::WalkOrder, Db::Sqlite(_)) => format!(
+            "SELECT c.id FROM cases c INDEXED BY {order_index}{} {where_clause} ORDER BY {qualified} LIMIT ${limit} OFFSET ${offset}",
+            sql.joins
+        ),
+        (PagePlan::WalkOrder, Db::Postgres(_)) => format!(
+            "SELECT c.id {}{where_clause} ORDER BY {qualified} LIMIT ${limit} OFFSET ${offset}",
+            sql.from()
+        ),
+        // A materialized CTE is planned on its own, without the ORDER BY that
+        // would tempt the planner into walking the order index after all.
+        (PagePlan::SortMatches, _) => format!(
+            "WITH matches AS MATERIALIZED (SELECT c.id, c.green_channel, c.updated_at {}{where_clause}) \
+             SELECT id FROM matches ORDER BY {order} LIMIT ${limit} OFFSET ${offset}",
+            sql.from()
+        ),
+    };
+    format!("{CASE_SELECT} WHERE c.id IN ({ids}) ORDER BY {qualified}")
 }
 
 /// A case as exported: what the list shows, with the applicant's ID number
@@ -694,7 +774,7 @@ pub async fn export_page(
     limit: i64,
 ) -> StorageResult<Vec<ExportRow>> {
     let FilterSql {
-        from,
+        joins,
         where_clause,
         binds,
     } = filter_sql(filter);
@@ -710,19 +790,16 @@ pub async fn export_page(
          FROM cases c JOIN leads l ON l.id = c.lead_id JOIN people p ON p.id = c.applicant_id \
          JOIN villages v ON v.id = c.village_id JOIN townships t ON t.id = v.township_id \
          JOIN users u ON u.id = c.officer_id \
-         WHERE c.id IN (SELECT c.id {from}{where_clause}{keyset} c.id > ${} ORDER BY c.id LIMIT ${}) ORDER BY c.id",
+         WHERE c.id IN (SELECT c.id FROM cases c{joins}{where_clause}{keyset} c.id > ${} ORDER BY c.id LIMIT ${}) ORDER BY c.id",
         binds.len() + 1,
         binds.len() + 2
     );
     on_db!(db, pool => {
-        let mut query = sqlx::query_as::<_, ExportRow>(&sql);
-        for bind in &binds {
-            query = match bind {
-                Bind::Int(v) => query.bind(*v),
-                Bind::Text(v) => query.bind(v.clone()),
-            };
-        }
-        query.bind(after_id).bind(limit).fetch_all(pool).await
+        bind_filter!(sqlx::query_as::<_, ExportRow>(&sql), &binds)
+            .bind(after_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
     })
 }
 
@@ -740,28 +817,21 @@ pub async fn protected_cases_matching(
     db: &Db,
     filter: &CaseFilter,
 ) -> StorageResult<Vec<ProtectedCaseRow>> {
-    let FilterSql {
-        from,
-        where_clause,
-        binds,
-    } = filter_sql(filter);
+    let filter = filter_sql(filter);
     let sql = format!(
         "SELECT pc.id, pc.officer_id FROM cases pc \
-         WHERE pc.id IN (SELECT c.id {from}{where_clause}) \
+         WHERE pc.id IN (SELECT c.id {}{}) \
          AND EXISTS (SELECT 1 FROM person_groups g \
                      WHERE (g.person_id = pc.applicant_id OR g.person_id = pc.agent_id) \
                      AND g.priority_group = 'minor') \
-         ORDER BY pc.id"
+         ORDER BY pc.id",
+        filter.from(),
+        filter.where_clause
     );
     on_db!(db, pool => {
-        let mut query = sqlx::query_as::<_, ProtectedCaseRow>(&sql);
-        for bind in &binds {
-            query = match bind {
-                Bind::Int(v) => query.bind(*v),
-                Bind::Text(v) => query.bind(v.clone()),
-            };
-        }
-        query.fetch_all(pool).await
+        bind_filter!(sqlx::query_as::<_, ProtectedCaseRow>(&sql), &filter.binds)
+            .fetch_all(pool)
+            .await
     })
 }
 

@@ -7,7 +7,11 @@ use serde_json::{json, Value};
 
 use server::storage::Db;
 
-use crate::helpers::{assert_error, get_json, json_body, on_both, post, urlencode, TestApp};
+use server::config::AppConfig;
+
+use crate::helpers::{
+    assert_error, get_json, json_body, on_both, on_both_with, post, urlencode, TestApp,
+};
 
 /// The demo village 小甸村's id.
 async fn village_id(app: &TestApp, client: &Client, name: &str) -> i64 {
@@ -584,6 +588,49 @@ async fn details_are_masked_for_those_who_do_not_need_them_and_others_are_shut_o
 }
 
 #[tokio::test]
+async fn past_the_count_cap_the_list_says_more_than_and_still_pages_through_all() {
+    let config = AppConfig {
+        case_list_count_cap: 5,
+        ..AppConfig::default()
+    };
+    on_both_with(config, |app| async move {
+        app.load_demo().await;
+        let supervisor = app.client_for("zhang.jian").await;
+        let list = |query: String| get_json(&supervisor, app.url(&format!("/api/v1/cases{query}")));
+        let first = list("?per_page=4".into()).await;
+        assert_eq!(first["total"], 5, "counting stops at the cap: {first}");
+        assert_eq!(first["total_exact"], false);
+        // The pages, one after the other, hold each of the nine cases once, in
+        // the supervisor's order: green channel first, then latest change first.
+        let mut seen = Vec::new();
+        for page in 1..=4 {
+            let page = list(format!("?per_page=4&page={page}")).await;
+            seen.extend(page["items"].as_array().unwrap().iter().map(|c| {
+                (
+                    c["green_channel"].as_bool().unwrap(),
+                    c["updated_at"].as_i64().unwrap(),
+                    c["id"].as_i64().unwrap(),
+                )
+            }));
+        }
+        assert_eq!(seen.len(), 9, "{seen:?}");
+        let mut expected = seen.clone();
+        expected.sort_unstable_by(|a, b| b.cmp(a));
+        expected.dedup();
+        assert_eq!(seen, expected, "in order, no case twice");
+        // A filter under the cap is counted exactly.
+        let proposed = list("?state=proposed".into()).await;
+        assert_eq!(proposed["total_exact"], true);
+        assert_eq!(
+            proposed["total"].as_i64().unwrap(),
+            proposed["items"].as_array().unwrap().len() as i64
+        );
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn the_case_list_filters_and_pages() {
     on_both(|app| async move {
         app.load_demo().await;
@@ -596,6 +643,17 @@ async fn the_case_list_filters_and_pages() {
         let all = get("").await;
         let total = all["total"].as_i64().unwrap();
         assert_eq!(total, 9, "the demo has nine cases");
+        assert_eq!(all["total_exact"], true);
+        // An officer's list: latest change first.
+        let order: Vec<(i64, i64)> = all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["updated_at"].as_i64().unwrap(), c["id"].as_i64().unwrap()))
+            .collect();
+        let mut expected = order.clone();
+        expected.sort_unstable_by(|a, b| b.cmp(a));
+        assert_eq!(order, expected);
         for state in CaseState::ALL.iter().map(|s| s.as_str()) {
             let url = app.url(&format!("/api/v1/cases?state={state}"));
             let page = json_body(officer.get(url).send().await.unwrap()).await;

@@ -223,10 +223,19 @@ where
     F: Fn(TestApp) -> Fut,
     Fut: Future<Output = TestApp>,
 {
-    let app = spawn_app(Backend::Sqlite).await;
+    on_both_with(AppConfig::default(), test).await
+}
+
+/// [`on_both`] with a configuration of the test's own.
+pub async fn on_both_with<F, Fut>(config: AppConfig, test: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: Future<Output = TestApp>,
+{
+    let app = spawn_app_with(Backend::Sqlite, config.clone()).await;
     test(app).await.shutdown().await;
     if postgres_url().is_some() {
-        let app = spawn_app(Backend::Postgres).await;
+        let app = spawn_app_with(Backend::Postgres, config).await;
         test(app).await.shutdown().await;
     } else {
         eprintln!("PostgreSQL half skipped: TEST_POSTGRES_URL is not set");

@@ -10,8 +10,8 @@ use server::config::AppConfig;
 use server::storage::{now_ms, Db};
 
 use crate::helpers::{
-    assert_error, get, get_json, json_body, on_both, post, spawn_app_with, today_in_china,
-    urlencode, Backend, TestApp,
+    assert_error, get, get_json, json_body, on_both, on_both_with, post, spawn_app_with,
+    today_in_china, urlencode, Backend, TestApp,
 };
 use crate::visits::{jpeg, put_file, put_visit, uuid, visit_body};
 
@@ -483,12 +483,7 @@ async fn a_grant_lasts_as_long_as_configured() {
         break_glass: Duration::from_millis(1500),
         ..AppConfig::default()
     };
-    let mut backends = vec![Backend::Sqlite];
-    if crate::helpers::postgres_url().is_some() {
-        backends.push(Backend::Postgres);
-    }
-    for backend in backends {
-        let app = spawn_app_with(backend, config.clone()).await;
+    on_both_with(config, |app| async move {
         app.load_demo().await;
         let supervisor = app.client_for("zhang.jian").await;
         let other = app.client_for("chen.ming").await;
@@ -515,8 +510,9 @@ async fn a_grant_lasts_as_long_as_configured() {
             "protected_case",
         )
         .await;
-        app.shutdown().await;
-    }
+        app
+    })
+    .await;
 }
 
 #[tokio::test]
