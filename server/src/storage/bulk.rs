@@ -104,7 +104,15 @@ pub async fn case_counters(db: &Db) -> StorageResult<Vec<(i64, i64)>> {
     on_db!(db, pool => sqlx::query_as::<_, (i64, i64)>(sql).fetch_all(pool).await)
 }
 
-/// Refreshes the planner's statistics after a bulk load.
+/// Refreshes the planner's statistics after a bulk load. PostgreSQL also
+/// vacuums, as autovacuum would a little later: until the visibility map is
+/// set, counting from an index still reads every table page it points to
+/// (the capped count of the approval inbox took 10-130 ms instead of 3 ms at
+/// a million cases).
 pub async fn analyze(db: &Db) -> StorageResult<()> {
-    on_db!(db, pool => sqlx::query("ANALYZE").execute(pool).await.map(|_| ()))
+    let sql = match db {
+        Db::Sqlite(_) => "ANALYZE",
+        Db::Postgres(_) => "VACUUM (ANALYZE)",
+    };
+    on_db!(db, pool => sqlx::query(sql).execute(pool).await.map(|_| ()))
 }
