@@ -6,6 +6,13 @@
 //! a suspended view again when its data arrives, and that builds the page's
 //! resources anew). Within one page, identical GETs are answered once: the
 //! page costs one query per resource, and a child's case is read-logged once.
+//!
+//! The answers are kept in `tokio::sync::OnceCell`s, not in `futures`'
+//! `Shared`: the renderer drops a resource's future and asks again from a new
+//! one, and a `Shared` whose polling clone is dropped can leave the other
+//! clones without a wake-up (a page render hung that way in CI). A cell's
+//! waiters each wait for themselves, and when the future filling it is
+//! dropped, the next waiter fills it.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -13,7 +20,8 @@ use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use futures::future::{BoxFuture, FutureExt, Shared};
+use futures::future::BoxFuture;
+use tokio::sync::OnceCell;
 
 use app::api::{Backend, BackendResponse, SsrBackend};
 use axum::body::Body;
@@ -22,8 +30,7 @@ use axum::Router;
 use tower::ServiceExt;
 
 /// The GETs of one page render, by path and cookie, answered or on their way.
-type PageGets =
-    Arc<Mutex<HashMap<(String, Option<String>), Shared<BoxFuture<'static, BackendResponse>>>>>;
+type PageGets = Arc<Mutex<HashMap<(String, Option<String>), Arc<OnceCell<BackendResponse>>>>>;
 
 #[derive(Clone)]
 pub struct ApiBackend {
@@ -83,9 +90,11 @@ impl SsrBackend for ApiBackend {
         }
         let answer = gets
             .entry((path.clone(), cookie.clone()))
-            .or_insert_with(|| self.send(method, path, body, cookie).shared())
+            .or_default()
             .clone();
-        Box::pin(answer)
+        // Sent only if no earlier call of this page has answered it.
+        let send = self.send(method, path, body, cookie);
+        Box::pin(async move { answer.get_or_init(|| send).await.clone() })
     }
 }
 
