@@ -46,6 +46,9 @@ impl TestApp {
         Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
+            // A request the server never answers fails its test instead of
+            // stalling the whole suite (a page render once hung in CI).
+            .timeout(std::time::Duration::from_secs(120))
             .build()
             .expect("client builds")
     }
