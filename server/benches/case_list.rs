@@ -3,8 +3,9 @@
 //! `make bench` (or `cargo bench -p server --bench case_list`) generates
 //! cases with the same code as `jiuzhu demo --cases N`, serves the real
 //! application on a loopback port and times each query over HTTP, logged in
-//! as a supervisor (who sees the whole county). It prints p50 and p95 per
-//! query, per database, per size.
+//! as a supervisor (who sees the whole county) and, for the officer's
+//! queries, as a field officer. It prints p50 and p95 per query, per
+//! database, per size.
 //!
 //! Settings: BENCH_CASES (default "10000,100000"; "10000,100000,1000000"
 //! for the full ladder), BENCH_RUNS per query (default 60), and
@@ -35,6 +36,21 @@ const QUERIES: &[(&str, &str)] = &[
     ("officer + year", "officer_id={officer}&year={year}"),
     ("overdue only", "overdue=true"),
     ("page 50", "page=50"),
+    ("a year two years back", "year={first_year}"),
+];
+
+/// (label, query string) of the list as a field officer (wang.fang) sees
+/// it: plain order, latest change first, no green-channel lift.
+const OFFICER_QUERIES: &[(&str, &str)] = &[
+    ("officer: own cases", "mine=true"),
+    (
+        "officer: own cases, this year",
+        "mine=true&year={this_year}",
+    ),
+    (
+        "officer: own cases, two years back",
+        "mine=true&year={first_year}",
+    ),
 ];
 
 /// (label, query string) of `/api/v1/stats`: the supervisors' dashboard.
@@ -94,11 +110,19 @@ async fn main() -> anyhow::Result<()> {
             );
             have = *size;
             let values = bench.sample_values().await?;
-            let lists = QUERIES.iter().map(|(l, t)| (*l, "/api/v1/cases", *t));
-            let stats = STATS_QUERIES.iter().map(|(l, t)| (*l, "/api/v1/stats", *t));
-            for (label, path, template) in lists.chain(stats) {
+            let supervisor = &bench.supervisor;
+            let lists = QUERIES
+                .iter()
+                .map(|(l, t)| (*l, supervisor, "/api/v1/cases", *t));
+            let officer = OFFICER_QUERIES
+                .iter()
+                .map(|(l, t)| (*l, &bench.officer, "/api/v1/cases", *t));
+            let stats = STATS_QUERIES
+                .iter()
+                .map(|(l, t)| (*l, supervisor, "/api/v1/stats", *t));
+            for (label, client, path, template) in lists.chain(officer).chain(stats) {
                 let query = fill(template, &values);
-                let times = bench.time(path, &query, runs).await?;
+                let times = bench.time(client, path, &query, runs).await?;
                 println!(
                     "| {backend} | {size} | {label} | {:.1} | {:.1} |",
                     percentile(&times, 50),
@@ -114,7 +138,8 @@ async fn main() -> anyhow::Result<()> {
 struct Bench {
     db: Db,
     addr: std::net::SocketAddr,
-    client: reqwest::Client,
+    supervisor: reqwest::Client,
+    officer: reqwest::Client,
     stop: tokio::sync::oneshot::Sender<()>,
     _dir: tempfile::TempDir,
     pg: Option<(String, String)>,
@@ -159,26 +184,26 @@ impl Bench {
         tokio::spawn(app.run_until(async {
             let _ = stopped.await;
         }));
-        let client = reqwest::Client::builder().cookie_store(true).build()?;
-        let login = client
-            .post(format!("http://{addr}/api/v1/auth/login"))
-            .json(&serde_json::json!({ "username": "zhang.jian", "password": PASSWORD }))
-            .send()
-            .await?;
-        anyhow::ensure!(login.status().is_success(), "login failed");
+        let supervisor = logged_in(addr, "zhang.jian").await?;
+        let officer = logged_in(addr, "wang.fang").await?;
         Ok(Bench {
             db,
             addr,
-            client,
+            supervisor,
+            officer,
             stop,
             _dir: dir,
             pg,
         })
     }
 
-    async fn get(&self, path: &str, query: &str) -> anyhow::Result<serde_json::Value> {
-        let response = self
-            .client
+    async fn get(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        query: &str,
+    ) -> anyhow::Result<serde_json::Value> {
+        let response = client
             .get(format!("http://{}{path}?{query}", self.addr))
             .send()
             .await?;
@@ -192,14 +217,16 @@ impl Bench {
 
     /// Real values to search for, taken from a case in the middle of the data.
     async fn sample_values(&self) -> anyhow::Result<Vec<(&'static str, String)>> {
-        let page = self.get("/api/v1/cases", "page=37&per_page=1").await?;
+        let page = self
+            .get(&self.supervisor, "/api/v1/cases", "page=37&per_page=1")
+            .await?;
         let item = &page["items"][0];
-        let detail: serde_json::Value = self
-            .client
-            .get(format!("http://{}/api/v1/cases/{}", self.addr, item["id"]))
-            .send()
-            .await?
-            .json()
+        let detail = self
+            .get(
+                &self.supervisor,
+                &format!("/api/v1/cases/{}", item["id"]),
+                "",
+            )
             .await?;
         let name = detail["applicant"]["name"]
             .as_str()
@@ -213,7 +240,7 @@ impl Bench {
             .nth(1)
             .unwrap_or("2026")
             .to_string();
-        let villages = self.get("/api/v1/villages", "").await?;
+        let villages = self.get(&self.supervisor, "/api/v1/villages", "").await?;
         let township = villages
             .as_array()
             .and_then(|all| all.iter().find(|v| v["id"] == item["village"]["id"]))
@@ -227,18 +254,26 @@ impl Bench {
             ("{year}", year),
             ("{this_year}", this_year.to_string()),
             ("{last_year}", (this_year - 1).to_string()),
+            // The oldest year `jiuzhu demo --cases` fills.
+            ("{first_year}", (this_year - 2).to_string()),
             ("{township}", township),
         ])
     }
 
-    async fn time(&self, path: &str, query: &str, runs: usize) -> anyhow::Result<Vec<Duration>> {
+    async fn time(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        query: &str,
+        runs: usize,
+    ) -> anyhow::Result<Vec<Duration>> {
         for _ in 0..3 {
-            self.get(path, query).await?;
+            self.get(client, path, query).await?;
         }
         let mut times = Vec::with_capacity(runs);
         for _ in 0..runs {
             let started = Instant::now();
-            self.get(path, query).await?;
+            self.get(client, path, query).await?;
             times.push(started.elapsed());
         }
         Ok(times)
@@ -255,6 +290,18 @@ impl Bench {
             }
         }
     }
+}
+
+/// A client holding the session cookie of `username`.
+async fn logged_in(addr: std::net::SocketAddr, username: &str) -> anyhow::Result<reqwest::Client> {
+    let client = reqwest::Client::builder().cookie_store(true).build()?;
+    let login = client
+        .post(format!("http://{addr}/api/v1/auth/login"))
+        .json(&serde_json::json!({ "username": username, "password": PASSWORD }))
+        .send()
+        .await?;
+    anyhow::ensure!(login.status().is_success(), "{username}: login failed");
+    Ok(client)
 }
 
 fn fill(template: &str, values: &[(&str, String)]) -> String {

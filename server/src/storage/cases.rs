@@ -664,9 +664,31 @@ enum PagePlan {
     /// matching cases and stop after the page. A few hundred rows read where
     /// sorting every match would read hundreds of thousands.
     WalkOrder,
+    /// Many match within a year (or an officer's year): walk that year's
+    /// part of `index` twice, green channel and the rest, each in the list's
+    /// order, and merge the two page-sized heads. A past year's page then
+    /// never steps over the newer years' cases.
+    WalkYear { index: &'static str },
     /// Few match (at most the cap): gather them through the filter's own
     /// indexes first, then sort only those.
     SortMatches,
+}
+
+impl PagePlan {
+    fn choose(filter: &CaseFilter, counted: i64) -> PagePlan {
+        if counted <= filter.count_cap {
+            return PagePlan::SortMatches;
+        }
+        match (filter.officer_id, filter.year) {
+            (Some(_), Some(_)) => PagePlan::WalkYear {
+                index: "cases_officer_year_order",
+            },
+            (None, Some(_)) => PagePlan::WalkYear {
+                index: "cases_year_order",
+            },
+            _ => PagePlan::WalkOrder,
+        }
+    }
 }
 
 /// One page of cases matching `filter`, and how many match (up to the cap).
@@ -683,11 +705,7 @@ pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<CaseListi
             .fetch_one(pool)
             .await?
     });
-    let plan = if counted > filter.count_cap {
-        PagePlan::WalkOrder
-    } else {
-        PagePlan::SortMatches
-    };
+    let plan = PagePlan::choose(filter, counted);
     let list_sql = page_sql(db, filter, &sql, plan);
     let rows = on_db!(db, pool => {
         bind_filter!(sqlx::query_as::<_, CaseRow>(&list_sql), &sql.binds)
@@ -731,6 +749,27 @@ fn page_sql(db: &Db, filter: &CaseFilter, sql: &FilterSql, plan: PagePlan) -> St
             "SELECT c.id {}{where_clause} ORDER BY {qualified} LIMIT ${limit} OFFSET ${offset}",
             sql.from()
         ),
+        (PagePlan::WalkYear { index }, _) => {
+            // The year is in the filter, so the WHERE clause is never empty.
+            let hint = match db {
+                Db::Sqlite(_) => format!(" INDEXED BY {index}"),
+                Db::Postgres(_) => String::new(),
+            };
+            let arm = |green: &str| {
+                format!(
+                    "SELECT * FROM (SELECT c.id, c.green_channel, c.updated_at FROM cases c{hint}{} \
+                     {where_clause} AND c.green_channel = {green} \
+                     ORDER BY c.updated_at DESC, c.id DESC LIMIT ${limit} + ${offset}) {}",
+                    sql.joins,
+                    if green == "TRUE" { "green" } else { "plain" }
+                )
+            };
+            format!(
+                "SELECT id FROM ({} UNION ALL {}) arms ORDER BY {order} LIMIT ${limit} OFFSET ${offset}",
+                arm("TRUE"),
+                arm("FALSE")
+            )
+        }
         // A materialized CTE is planned on its own, without the ORDER BY that
         // would tempt the planner into walking the order index after all.
         (PagePlan::SortMatches, _) => format!(
