@@ -7,12 +7,13 @@
 //! resources anew). Within one page, identical GETs are answered once: the
 //! page costs one query per resource, and a child's case is read-logged once.
 //!
-//! The answers are kept in `tokio::sync::OnceCell`s, not in `futures`'
-//! `Shared`: the renderer drops a resource's future and asks again from a new
-//! one, and a `Shared` whose polling clone is dropped can leave the other
-//! clones without a wake-up (a page render hung that way in CI). A cell's
-//! waiters each wait for themselves, and when the future filling it is
-//! dropped, the next waiter fills it.
+//! Every request runs in a task of its own, and callers only wait for its
+//! answer. The renderer polls some futures once with a no-op waker and may
+//! keep them without polling again; a request driven by such a future (as it
+//! was with `futures`' `Shared`, then `tokio`'s `OnceCell`) could stop half
+//! way, holding the SQLite write turn of a read-logged GET, while the rest of
+//! the page waited for it: page renders hung that way in CI, now and then.
+//! A waiter that is dropped or never polled again now holds nothing.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -21,7 +22,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
-use tokio::sync::OnceCell;
+use tokio::sync::watch;
 
 use app::api::{Backend, BackendResponse, SsrBackend};
 use axum::body::Body;
@@ -29,8 +30,11 @@ use axum::http::{header, Method, Request};
 use axum::Router;
 use tower::ServiceExt;
 
+/// The answer of a request running in its own task: `None` until it arrives.
+type Answer = watch::Receiver<Option<BackendResponse>>;
+
 /// The GETs of one page render, by path and cookie, answered or on their way.
-type PageGets = Arc<Mutex<HashMap<(String, Option<String>), Arc<OnceCell<BackendResponse>>>>>;
+type PageGets = Arc<Mutex<HashMap<(String, Option<String>), Answer>>>;
 
 #[derive(Clone)]
 pub struct ApiBackend {
@@ -86,19 +90,57 @@ impl SsrBackend for ApiBackend {
         if method != Method::GET {
             // A write may change what the page reads next.
             gets.clear();
-            return self.send(method, path, body, cookie);
+            drop(gets);
+            return wait_for(self.spawn(method, path, body, cookie));
         }
-        let answer = gets
-            .entry((path.clone(), cookie.clone()))
-            .or_default()
-            .clone();
-        // Sent only if no earlier call of this page has answered it.
-        let send = self.send(method, path, body, cookie);
-        Box::pin(async move { answer.get_or_init(|| send).await.clone() })
+        let key = (path.clone(), cookie.clone());
+        let answer = match gets.get(&key) {
+            Some(answer) => answer.clone(),
+            None => {
+                let answer = self.spawn(method, path, body, cookie);
+                gets.insert(key, answer.clone());
+                answer
+            }
+        };
+        wait_for(answer)
+    }
+}
+
+/// Waits for a spawned request's answer.
+fn wait_for(mut answer: Answer) -> Pin<Box<dyn Future<Output = BackendResponse> + Send>> {
+    Box::pin(async move {
+        match answer.wait_for(Option::is_some).await {
+            Ok(arrived) => arrived.clone().unwrap_or_else(no_answer),
+            // The task ended without answering: it panicked.
+            Err(_) => no_answer(),
+        }
+    })
+}
+
+fn no_answer() -> BackendResponse {
+    BackendResponse {
+        status: 500,
+        body: b"the in-process request ended without an answer".to_vec(),
     }
 }
 
 impl ApiBackend {
+    /// Starts one request through the router in a task of its own.
+    fn spawn(
+        &self,
+        method: Method,
+        path: String,
+        body: Option<String>,
+        cookie: Option<String>,
+    ) -> Answer {
+        let (tell, answer) = watch::channel(None);
+        let request = self.send(method, path, body, cookie);
+        tokio::spawn(async move {
+            let _ = tell.send(Some(request.await));
+        });
+        answer
+    }
+
     /// Runs one request through the router.
     fn send(
         &self,
