@@ -631,29 +631,23 @@ async fn past_the_count_cap_the_list_says_more_than_and_still_pages_through_all(
                     false,
                     "{query} is past the cap"
                 );
+                // Where a case stands in the viewer's order.
+                let place = |c: &Value| {
+                    (
+                        green_first && c["green_channel"].as_bool().unwrap(),
+                        c["updated_at"].as_i64().unwrap(),
+                        c["id"].as_i64().unwrap(),
+                    )
+                };
                 let seen: Vec<(bool, i64, i64)> = all_pages(&app, client, &query)
                     .await
                     .iter()
-                    .map(|c| {
-                        let green = c["green_channel"].as_bool().unwrap();
-                        (
-                            green && green_first,
-                            c["updated_at"].as_i64().unwrap(),
-                            c["id"].as_i64().unwrap(),
-                        )
-                    })
+                    .map(place)
                     .collect();
                 let mut expected: Vec<(bool, i64, i64)> = everything
                     .iter()
                     .filter(|c| matches(c))
-                    .map(|c| {
-                        let green = c["green_channel"].as_bool().unwrap();
-                        (
-                            green && green_first,
-                            c["updated_at"].as_i64().unwrap(),
-                            c["id"].as_i64().unwrap(),
-                        )
-                    })
+                    .map(place)
                     .collect();
                 expected.sort_unstable_by(|a, b| b.cmp(a));
                 assert_eq!(
