@@ -73,58 +73,7 @@ impl ApiBackend {
     pub fn as_context(&self) -> Backend {
         Backend(Arc::new(self.clone()))
     }
-}
 
-impl SsrBackend for ApiBackend {
-    fn call(
-        &self,
-        method: Method,
-        path: String,
-        body: Option<String>,
-        cookie: Option<String>,
-    ) -> Pin<Box<dyn Future<Output = BackendResponse> + Send>> {
-        let mut gets = self
-            .gets
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if method != Method::GET {
-            // A write may change what the page reads next.
-            gets.clear();
-            drop(gets);
-            return wait_for(self.spawn(method, path, body, cookie));
-        }
-        let key = (path.clone(), cookie.clone());
-        let answer = match gets.get(&key) {
-            Some(answer) => answer.clone(),
-            None => {
-                let answer = self.spawn(method, path, body, cookie);
-                gets.insert(key, answer.clone());
-                answer
-            }
-        };
-        wait_for(answer)
-    }
-}
-
-/// Waits for a spawned request's answer.
-fn wait_for(mut answer: Answer) -> Pin<Box<dyn Future<Output = BackendResponse> + Send>> {
-    Box::pin(async move {
-        match answer.wait_for(Option::is_some).await {
-            Ok(arrived) => arrived.clone().unwrap_or_else(no_answer),
-            // The task ended without answering: it panicked.
-            Err(_) => no_answer(),
-        }
-    })
-}
-
-fn no_answer() -> BackendResponse {
-    BackendResponse {
-        status: 500,
-        body: b"the in-process request ended without an answer".to_vec(),
-    }
-}
-
-impl ApiBackend {
     /// Starts one request through the router in a task of its own.
     fn spawn(
         &self,
@@ -186,5 +135,54 @@ impl ApiBackend {
                 },
             }
         })
+    }
+}
+
+impl SsrBackend for ApiBackend {
+    fn call(
+        &self,
+        method: Method,
+        path: String,
+        body: Option<String>,
+        cookie: Option<String>,
+    ) -> Pin<Box<dyn Future<Output = BackendResponse> + Send>> {
+        let mut gets = self
+            .gets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if method != Method::GET {
+            // A write may change what the page reads next.
+            gets.clear();
+            drop(gets);
+            return wait_for(self.spawn(method, path, body, cookie));
+        }
+        let key = (path.clone(), cookie.clone());
+        let answer = match gets.get(&key) {
+            Some(answer) => answer.clone(),
+            None => {
+                let answer = self.spawn(method, path, body, cookie);
+                gets.insert(key, answer.clone());
+                answer
+            }
+        };
+        wait_for(answer)
+    }
+}
+
+/// Waits for a spawned request's answer.
+fn wait_for(mut answer: Answer) -> Pin<Box<dyn Future<Output = BackendResponse> + Send>> {
+    Box::pin(async move {
+        match answer.wait_for(Option::is_some).await {
+            Ok(arrived) => arrived.clone().unwrap_or_else(no_answer),
+            // The task ended without answering: it panicked.
+            Err(_) => no_answer(),
+        }
+    })
+}
+
+fn no_answer() -> BackendResponse {
+    BackendResponse {
+        status: 500,
+        body: b"the in-process request ended without an answer".to_vec(),
     }
 }
