@@ -22,7 +22,7 @@ setup-e2e:
 
 build: setup
 	@$(ENV)
-	"$$CARGO_LEPTOS" leptos build --release --precompress $$JIUZHU_LEPTOS_ARGS
+	"$$CARGO_LEPTOS" leptos build --release --precompress --split $$JIUZHU_LEPTOS_ARGS
 
 run: build
 	mkdir -p data

@@ -12,11 +12,14 @@ const SHELL = `jiuzhu-shell-${BUILD}`;
 const PAGES = 'jiuzhu-pages';
 const FILES = 'jiuzhu-visit-files';
 
+// Every file of the built front end (`pkg/`): the main module, the chunks that
+// `--split` cut off it (the pages), the loader script and the styles. The server
+// writes the list in place of the comment, so a page never seen online still
+// works offline.
+const PKG_URLS = [/*__JIUZHU_PKG_URLS__*/];
+
 const SHELL_URLS = [
-  '/pkg/jiuzhu.js',
-  '/pkg/jiuzhu.wasm',
-  '/pkg/jiuzhu_bg.wasm',
-  '/pkg/jiuzhu.css',
+  ...PKG_URLS,
   '/queue.js',
   '/visits.js',
   '/facts.js',
@@ -30,7 +33,15 @@ self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(SHELL);
     // One by one: a file this build does not have must not stop the install.
-    await Promise.all(SHELL_URLS.map((url) => cache.add(new Request(url, { cache: 'reload' })).catch(() => {})));
+    const add = (url) => cache.add(new Request(url, { cache: 'reload' })).catch(() => {});
+    // The shell at once, then the pages' chunks (hundreds of small files) four
+    // at a time, so that precaching leaves the network to the page in front of
+    // the officer, whose own chunks are fetched through the worker meanwhile.
+    const chunks = SHELL_URLS.filter((url) => url.endsWith('.wasm') && url !== '/pkg/jiuzhu.wasm');
+    await Promise.all(SHELL_URLS.filter((url) => !chunks.includes(url)).map(add));
+    for (let i = 0; i < chunks.length; i += 4) {
+      await Promise.all(chunks.slice(i, i + 4).map(add));
+    }
     await self.skipWaiting();
   })());
 });

@@ -7,25 +7,16 @@ pub mod api;
 pub mod components;
 pub mod i18n;
 pub mod pages;
+pub mod routes;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
-use components::layout::Authenticated;
 use i18n::{initial_lang, provide_i18n, Key};
-use pages::agencies::AgenciesPage;
-use pages::case::CasePage;
-use pages::cases::CasesPage;
-use pages::leads::{LeadsPage, NewLeadPage};
-use pages::money::{CaseMoneyPage, MoneyListPage};
-use pages::privacy::{AccessGrantsPage, CasePrintPage, CaseReadsPage};
-use pages::referrals::ReferralsPage;
-use pages::screening::ScreeningPage;
-use pages::stats::{BulletinPage, StatsPage};
-use pages::visits::FollowUpsPage;
-use pages::{home::HomePage, login::LoginPage, not_found::NotFound, users::UsersPage};
+use pages::{login::LoginPage, not_found::NotFound};
+use routes::*;
 
 /// The Content-Security-Policy of a page: scripts only from this origin or
 /// carrying this response's nonce (Leptos puts it on its hydration and
@@ -97,23 +88,23 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
-                <Route path=path!("/") view=|| view! { <Authenticated page=|me| view! { <HomePage me/> }.into_any()/> } ssr=SsrMode::Async/>
-                <Route path=path!("/cases") view=|| view! { <Authenticated page=|me| view! { <CasesPage me/> }.into_any()/> } ssr=SsrMode::Async/>
-                <Route path=path!("/cases/:id") view=|| view! { <Authenticated page=|me| view! { <CasePage me/> }.into_any()/> } ssr=SsrMode::Async/>
-                <Route path=path!("/cases/:id/print") view=|| view! { <Authenticated page=|_| view! { <CasePrintPage/> }.into_any()/> } ssr=SsrMode::Async/>
-                <Route path=path!("/cases/:id/reads") view=|| view! { <Authenticated page=|_| view! { <CaseReadsPage/> }.into_any()/> } ssr=SsrMode::Async/>
-                <Route path=path!("/access") view=|| view! { <Authenticated page=|_| view! { <AccessGrantsPage/> }.into_any()/> } ssr=SsrMode::Async/>
-                <Route path=path!("/leads") view=|| view! { <Authenticated page=|_| view! { <LeadsPage/> }.into_any()/> } ssr=SsrMode::Async/>
-                <Route path=path!("/leads/new") view=|| view! { <Authenticated page=|_| view! { <NewLeadPage/> }.into_any()/> } ssr=SsrMode::Async/>
-                <Route path=path!("/screening") view=|| view! { <Authenticated page=|_| view! { <ScreeningPage/> }.into_any()/> } ssr=SsrMode::Async/>
-                <Route path=path!("/follow-ups") view=|| view! { <Authenticated page=|_| view! { <FollowUpsPage/> }.into_any()/> } ssr=SsrMode::Async/>
-                <Route path=path!("/referrals") view=|| view! { <Authenticated page=|me| view! { <ReferralsPage me/> }.into_any()/> } ssr=SsrMode::Async/>
-                <Route path=path!("/money") view=|| view! { <Authenticated page=|me| view! { <MoneyListPage me/> }.into_any()/> } ssr=SsrMode::Async/>
-                <Route path=path!("/money/:id") view=|| view! { <Authenticated page=|_| view! { <CaseMoneyPage/> }.into_any()/> } ssr=SsrMode::Async/>
-                <Route path=path!("/stats") view=|| view! { <Authenticated page=|me| view! { <StatsPage me/> }.into_any()/> } ssr=SsrMode::Async/>
-                <Route path=path!("/stats/bulletin") view=|| view! { <Authenticated page=|_| view! { <BulletinPage/> }.into_any()/> } ssr=SsrMode::Async/>
-                <Route path=path!("/admin/agencies") view=|| view! { <Authenticated page=|_| view! { <AgenciesPage/> }.into_any()/> } ssr=SsrMode::Async/>
-                <Route path=path!("/admin/users") view=|| view! { <Authenticated page=|me| view! { <UsersPage me/> }.into_any()/> } ssr=SsrMode::Async/>
+                <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/cases") view={Lazy::<CasesRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/cases/:id") view={Lazy::<CaseRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/cases/:id/print") view={Lazy::<CasePrintRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/cases/:id/reads") view={Lazy::<CaseReadsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/access") view={Lazy::<AccessGrantsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/leads") view={Lazy::<LeadsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/leads/new") view={Lazy::<NewLeadRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/screening") view={Lazy::<ScreeningRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/follow-ups") view={Lazy::<FollowUpsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/referrals") view={Lazy::<ReferralsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/money") view={Lazy::<MoneyListRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/money/:id") view={Lazy::<CaseMoneyRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/stats") view={Lazy::<StatsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/stats/bulletin") view={Lazy::<BulletinRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/agencies") view={Lazy::<AgenciesRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }
@@ -124,5 +115,6 @@ pub fn App() -> impl IntoView {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    // Async hydration: a lazily loaded route waits for its chunk before it hydrates.
+    leptos::mount::hydrate_lazy(App);
 }

@@ -1,5 +1,5 @@
 import { test, expect, Browser } from '@playwright/test';
-import { logIn, watchConsole } from './helpers';
+import { logIn, openPage, watchConsole } from './helpers';
 
 /** Today's date in China time, as a date input wants it. */
 function todayInChina(): string {
@@ -71,7 +71,7 @@ test('an officer logs a lead, accepts it and proposes aid; a supervisor approves
   await expect(boss.getByTestId('case-state')).toHaveText('已批准');
 
   // Back on the officer's phone: the whole timeline.
-  await page.goto(caseUrl);
+  await openPage(page, caseUrl);
   const timeline = page.getByTestId('timeline').locator('li');
   await expect(timeline).toHaveCount(4);
   await expect(timeline.nth(0)).toContainText('受理');
@@ -102,7 +102,7 @@ test('the case list filters by priority group and village', async ({ page }) => 
 test('a guardian applies for a child; the supervisor turns down the green channel; lists show stage clocks and filter by officer and year', async ({ page, browser }) => {
   const problems = watchConsole(page);
   await logIn(page, 'wang.fang');
-  await page.goto('/leads/new');
+  await openPage(page, '/leads/new');
   const form = page.getByTestId('new-lead');
   await form.locator('select[name=channel]').selectOption('case_screening');
   await form.locator('input[name=received_on]').fill(todayInChina());
@@ -152,7 +152,7 @@ test('a guardian applies for a child; the supervisor turns down the green channe
   const boss = await (await browser.newContext({ ...test.info().project.use })).newPage();
   const bossProblems = watchConsole(boss);
   await logIn(boss, 'zhang.jian');
-  await boss.goto(caseUrl);
+  await openPage(boss, caseUrl);
   const decision = boss.getByTestId('green-channel-decision');
   await decision.locator('input[name=green_channel_reason]').fill('不属于紧急情形');
   await decision.getByRole('button', { name: '不适用绿色通道' }).click();
@@ -181,7 +181,7 @@ test('a guardian applies for a child; the supervisor turns down the green channe
 test('the leads list shows declined leads with their reason and accepted ones with their case', async ({ page }) => {
   const problems = watchConsole(page);
   await logIn(page, 'wang.fang');
-  await page.goto('/leads');
+  await openPage(page, '/leads');
   const list = page.getByTestId('lead-list');
   await page.locator('select[name=lead_status]').selectOption('declined');
   await expect(list.locator('li').first()).toBeVisible();

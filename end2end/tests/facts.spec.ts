@@ -1,5 +1,5 @@
 import { test, expect, request as apiRequest } from '@playwright/test';
-import { logIn, PASSWORD, waitForHydration, watchConsole } from './helpers';
+import { logIn, openPage, PASSWORD, waitForHydration, watchConsole } from './helpers';
 
 test('an officer edits a case\'s facts offline; a supervisor changed the income meanwhile; the needs merge, the income conflicts and the officer chooses', async ({ page, context, baseURL }) => {
   const problems = watchConsole(page);
@@ -11,8 +11,7 @@ test('an officer edits a case\'s facts offline; a supervisor changed the income 
   const factsUrl = `/api/v1/cases/${open.id}/facts`;
   const base = (await (await page.request.get(factsUrl)).json()).facts;
 
-  await page.goto(`/cases/${open.id}`);
-  await waitForHydration(page);
+  await openPage(page, `/cases/${open.id}`);
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
   await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
   await page.reload();

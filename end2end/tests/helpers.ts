@@ -20,13 +20,24 @@ export async function waitForHydration(page: Page) {
     .some((r) => r.name.endsWith('.wasm')))).toBe(true);
 }
 
-export async function logIn(page: Page, username: string) {
-  await page.goto('/login');
+/**
+ * Loads a page and waits for its hydration. A page behind the login is a lazy
+ * route: it answers taps only once the main module and its own chunk are in,
+ * which takes a moment longer than the server-rendered HTML to show.
+ */
+export async function openPage(page: Page, path: string) {
+  await page.goto(path);
   await waitForHydration(page);
+}
+
+export async function logIn(page: Page, username: string) {
+  await openPage(page, '/login');
   await page.getByLabel(/用户名|Username/).fill(username);
   await page.getByLabel(/密码|Password/).fill(PASSWORD);
   await page.getByRole('button', { name: /^(登录|Log in)$/ }).click();
+  // Logging in loads the home page afresh.
   await expect(page.getByTestId('home')).toBeVisible();
+  await waitForHydration(page);
 }
 
 /** The files of a ZIP archive (read from its central directory). */

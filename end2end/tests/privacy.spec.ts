@@ -1,6 +1,6 @@
 import { test, expect, request as apiRequest } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { logIn, PASSWORD, unzip, waitForHydration, watchConsole } from './helpers';
+import { logIn, openPage, PASSWORD, unzip, watchConsole } from './helpers';
 
 // A child's case seen from outside its team: break-the-glass with a reason,
 // then the supervisor's views of it — the grants list, the case's read log,
@@ -21,8 +21,7 @@ test('another officer states a reason to open a child\'s case; the supervisor se
 
   // chen.ming is not on the case: the page asks for a reason first.
   await logIn(page, 'chen.ming');
-  await page.goto(`/cases/${caseId}`);
-  await waitForHydration(page);
+  await openPage(page, `/cases/${caseId}`);
   const glass = page.getByTestId('break-glass');
   await expect(glass).toBeVisible();
   await expect(page.getByText(fullName)).toHaveCount(0);
@@ -44,8 +43,7 @@ test('another officer states a reason to open a child\'s case; the supervisor se
   // The supervisor: the grant with its reason, then who read the case.
   await page.context().clearCookies();
   await logIn(page, 'zhang.jian');
-  await page.goto('/access');
-  await waitForHydration(page);
+  await openPage(page, '/access');
   const grants = page.getByTestId('access-grants');
   await expect(grants).toContainText(reason);
   await expect(grants).toContainText(detail.number);
@@ -58,8 +56,7 @@ test('another officer states a reason to open a child\'s case; the supervisor se
   await expect(reads).toContainText('经授权');
 
   // The print is redacted by default...
-  await page.goto(`/cases/${caseId}/print`);
-  await waitForHydration(page);
+  await openPage(page, `/cases/${caseId}/print`);
   const print = page.getByTestId('case-print');
   await expect(print).toHaveAttribute('data-full', 'false');
   await expect(print).not.toContainText(fullName);
@@ -75,8 +72,7 @@ test('another officer states a reason to open a child\'s case; the supervisor se
   await expect(page.getByTestId('print-mark')).toContainText(purpose);
 
   // Both prints are in the read log: one masked, one full.
-  await page.goto(`/cases/${caseId}/reads`);
-  await waitForHydration(page);
+  await openPage(page, `/cases/${caseId}/reads`);
   await expect(page.getByTestId('case-reads')).toContainText('完整信息');
 
   // The refused short text is a 422 the browser reports; nothing else.
@@ -86,8 +82,7 @@ test('another officer states a reason to open a child\'s case; the supervisor se
 test('a supervisor exports the case list in full only after stating the purpose', async ({ page }) => {
   const problems = watchConsole(page);
   await logIn(page, 'zhang.jian');
-  await page.goto('/stats');
-  await waitForHydration(page);
+  await openPage(page, '/stats');
 
   const form = page.getByTestId('full-export');
   await form.locator('summary').click();
@@ -107,7 +102,7 @@ test('a supervisor exports the case list in full only after stating the purpose'
   expect(sheet).toMatch(/\d{17}[\dX]/);
 
   // The grant and its purpose are on the supervisors' list, used.
-  await page.goto('/access');
+  await openPage(page, '/access');
   await expect(page.getByTestId('access-grants')).toContainText('向县财政局报送救助金发放名册（e2e）');
   // The refused short text is a 422 the browser reports; nothing else.
   expect(problems.filter((p) => !p.includes('status of 422'))).toEqual([]);

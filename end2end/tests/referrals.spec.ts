@@ -1,5 +1,5 @@
 import { test, expect, Browser } from '@playwright/test';
-import { logIn, watchConsole } from './helpers';
+import { logIn, openPage, watchConsole } from './helpers';
 
 /** Today's date in China time, as a date input wants it. */
 function todayInChina(): string {
@@ -63,7 +63,7 @@ test('an officer records consent and refers; the partner accepts and reports the
   expect(partnerProblems).toEqual([]);
 
   // Back on the officer's phone: state done and the outcome, on the case and its timeline.
-  await page.goto(caseUrl);
+  await openPage(page, caseUrl);
   const seen = page.getByTestId('case-referrals').getByTestId('referral');
   await expect(seen.getByTestId('referral-state')).toHaveText('已办结');
   await expect(seen.getByTestId('referral-outcome')).toContainText('已联系学校，下周一复学，学杂费全免');

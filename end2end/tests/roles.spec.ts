@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { logIn, waitForHydration, watchConsole } from './helpers';
+import { logIn, openPage, waitForHydration, watchConsole } from './helpers';
 
 const ROLES = [
   { username: 'wang.fang', role: 'officer', heading: '承办工作' },
@@ -34,8 +34,7 @@ for (const r of ROLES) {
 }
 
 test('a wrong password is refused with a message', async ({ page }) => {
-  await page.goto('/login');
-  await waitForHydration(page);
+  await openPage(page, '/login');
   await page.getByLabel('用户名').fill('wang.fang');
   await page.getByLabel('密码').fill('not-the-password');
   await page.getByRole('button', { name: '登录' }).click();
@@ -47,7 +46,7 @@ test('logging out returns to the login page, and pages then need a login', async
   await logIn(page, 'wang.fang');
   await page.getByRole('button', { name: '退出' }).click();
   await expect(page).toHaveURL(/\/login$/);
-  await page.goto('/');
+  await openPage(page, '/');
   await expect(page).toHaveURL(/\/login$/);
 });
 
@@ -82,8 +81,7 @@ test('the admin adds a village committee account on a phone, which can then log 
 
   const other = await browser.newContext({ ...test.info().project.use });
   const phone = await other.newPage();
-  await phone.goto('/login');
-  await waitForHydration(phone);
+  await openPage(phone, '/login');
   await phone.getByLabel('用户名').fill('vc.laomiao');
   await phone.getByLabel('密码').fill('laomiao-password');
   await phone.getByRole('button', { name: '登录' }).click();

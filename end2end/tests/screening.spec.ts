@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 import path from 'node:path';
-import { logIn, waitForHydration, watchConsole } from './helpers';
+import { logIn, openPage, watchConsole } from './helpers';
 
 test('an officer imports a case list, sees who is flagged and why, and turns a flag into a lead', async ({ page }) => {
   const problems = watchConsole(page);
@@ -45,7 +45,7 @@ test('an officer imports a case list, sees who is flagged and why, and turns a f
   await expect(page.getByTestId('flag-list').locator('li.lead-item', { hasText: '寿公刑〔2026〕20' })).toHaveCount(1);
 
   // The lead waits in the list, from the case screening channel, as a minor.
-  await page.goto('/leads');
+  await openPage(page, '/leads');
   const lead = page.locator('.lead-item', { hasText: '许*禾' });
   await expect(lead).toContainText('案件管理筛查');
   await expect(lead).toContainText('未成年人');
@@ -56,8 +56,7 @@ test('an officer imports a case list, sees who is flagged and why, and turns a f
 test('a file whose headings are not recognised asks for its columns, then imports', async ({ page }) => {
   const problems = watchConsole(page);
   await logIn(page, 'wang.fang');
-  await page.goto('/screening');
-  await waitForHydration(page);
+  await openPage(page, '/screening');
 
   await page.locator('input[type=file]').setInputFiles(path.join(__dirname, 'fixtures', 'screening-unknown-headings.csv'));
   await page.getByRole('button', { name: '上传并筛查' }).click();

@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 import path from 'path';
-import { logIn, waitForHydration, watchConsole } from './helpers';
+import { logIn, openPage, waitForHydration, watchConsole } from './helpers';
 
 // A 32×24 grey baseline JPEG written byte by byte for this test (161 bytes).
 const PHOTO = path.join(__dirname, 'fixtures', 'visit-photo.jpg');
@@ -19,8 +19,7 @@ test('an officer records two visits offline with photos; they survive a reload, 
   const visitsUrl = `/api/v1/cases/${open.id}/visits`;
   const before = (await (await page.request.get(visitsUrl)).json()).visits.length;
 
-  await page.goto(`/cases/${open.id}`);
-  await waitForHydration(page);
+  await openPage(page, `/cases/${open.id}`);
   // The service worker takes the page over; the next load goes through it and is kept.
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
   await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);

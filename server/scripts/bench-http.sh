@@ -3,7 +3,7 @@
 # case-list reads (the API and the server-rendered page) and visit writes, on
 # SQLite and on PostgreSQL (when TEST_POSTGRES_URL is set), each next to a bare
 # axum route measured in the same run as the ceiling, then the first-load
-# transfer of the login page as served (compressed), and Lighthouse's mobile
+# transfer of the login page as a browser receives it (compressed), and Lighthouse's mobile
 # scores of the login page, the case list and a case page with its visit form.
 #
 #   server/scripts/bench-http.sh          (make bench-http)
@@ -126,21 +126,12 @@ for backend in "${backends[@]}"; do
 done
 
 echo
-echo "== first load of /login as served (brotli where offered)"
+echo "== first load as a phone's browser receives it (compressed, headers included; service worker blocked)"
 base=http://127.0.0.1:$port
-total=0
-page=$(curl -fs -H 'Accept-Encoding: br, gzip' "$base/login" --compressed)
-html=$(curl -fs -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: br, gzip' "$base/login")
-printf "%-50s %8d bytes\n" "/login (HTML)" "$html"
-total=$((total + html))
-# Each asset once: the WASM is named both by a preload link and by the loader.
-for asset in $({ grep -oE '(href|src)="/(pkg|style|public)?[^"]*\.(css|js|wasm)"' <<< "$page" | sed -E 's/^(href|src)="//; s/"$//'
-    grep -oE '/pkg/[^"'"'"' ]+\.wasm' <<< "$page"; } | sort -u); do
-    size=$(curl -fs -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: br, gzip' "$base$asset")
-    printf "%-50s %8d bytes\n" "$asset" "$size"
-    total=$((total + size))
-done
-printf "%-50s %8d bytes (%d KB)\n" "total" "$total" $((total / 1024))
+echo "-- /login (target: 350 KB)"
+node server/scripts/first-load.mjs "$base" /login
+echo "-- /cases, logged in as the officer (the case-list chunk comes on top)"
+node server/scripts/first-load.mjs "$base" /cases "$officer" | tail -n 1
 
 # Lighthouse (mobile: simulated 150 ms RTT, 1.6 Mbps, 4x CPU) on the login page,
 # the case list and a case page with its visit form, logged in as the officer.
