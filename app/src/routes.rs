@@ -4,9 +4,9 @@
 //! off the main module into a chunk of its own, fetched the first time the page
 //! is shown: the login page loads only the router, the layout and the login
 //! form. (The browser build needs `--split`: a lazy page is an import that only
-//! the splitter provides.) On the server these are ordinary routes, and the
-//! rendered HTML names the chunks its page needs, so the browser fetches them
-//! alongside the main module.
+//! the splitter provides.) On the server these are ordinary routes; in the
+//! browser a page fetches its chunk (and the small chunks it shares with other
+//! pages) once the main module runs, and hydrates when they are in.
 
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
