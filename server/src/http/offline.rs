@@ -71,11 +71,7 @@ fn pkg_files(pkg_dir: &Path) -> Vec<PathBuf> {
         .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
         .unwrap_or_default();
     files.retain(|path| {
-        path.is_file()
-            && !matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("br" | "gz")
-            )
+        path.is_file() && !matches!(path.extension().and_then(|e| e.to_str()), Some("br" | "gz"))
     });
     files.sort();
     files
