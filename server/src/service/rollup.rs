@@ -262,7 +262,7 @@ async fn tally(
     let mut tally = Tally::default();
     if !cases.is_empty() {
         tally.cases(
-            store::case_sources(tx, Ids::These(cases)).await?,
+            store::case_sources(tx, Ids::These(cases), follow_up_days.len()).await?,
             follow_up_days,
         );
     }
@@ -355,7 +355,8 @@ pub async fn rebuild(db: &Db, follow_up_days: &[i64]) -> StorageResult<usize> {
     let mut tally = Tally::default();
     let last_case = store::max_id(&mut tx, "cases").await?;
     for first in (1..=last_case).step_by(SLICE as usize) {
-        let sources = store::case_sources(&mut tx, Ids::Between(first, first + SLICE - 1)).await?;
+        let slice = Ids::Between(first, first + SLICE - 1);
+        let sources = store::case_sources(&mut tx, slice, follow_up_days.len()).await?;
         tally.cases(sources, follow_up_days);
     }
     let last_person = store::max_id(&mut tx, "people").await?;

@@ -131,7 +131,16 @@ pub struct CaseSources {
     pub follow_ups: Vec<FollowUp>,
 }
 
-pub async fn case_sources(tx: &mut Tx, ids: Ids<'_>) -> StorageResult<CaseSources> {
+/// Reads what the figures of some cases depend on. Of each case's follow-up
+/// visits only the first `follow_ups_counted` distinct times from the start of
+/// payment on are read: later ones tick nothing off (see
+/// `domain::stats::follow_up_outcomes`), and a case visited for years must not
+/// make each new visit dearer to record.
+pub async fn case_sources(
+    tx: &mut Tx,
+    ids: Ids<'_>,
+    follow_ups_counted: usize,
+) -> StorageResult<CaseSources> {
     let cases = format!(
         "SELECT c.id, c.accepted_at, c.green_channel, c.village_id, v.township_id, c.officer_id, c.applicant_id \
          FROM cases c JOIN villages v ON v.id = c.village_id WHERE {}",
@@ -150,11 +159,7 @@ pub async fn case_sources(tx: &mut Tx, ids: Ids<'_>) -> StorageResult<CaseSource
         "SELECT case_id, agency_id, state, created_at FROM referrals WHERE {}",
         ids.on("case_id")
     );
-    let follow_ups = format!(
-        "SELECT case_id, visited_at FROM visits \
-         WHERE {} AND kind IN ('phone_follow_up', 'on_site_follow_up')",
-        ids.on("case_id")
-    );
+    let follow_ups = first_follow_ups(ids, follow_ups_counted);
     on_tx!(tx, conn => {
         Ok(CaseSources {
             cases: sqlx::query_as(&cases).fetch_all(&mut *conn).await?,
@@ -164,6 +169,48 @@ pub async fn case_sources(tx: &mut Tx, ids: Ids<'_>) -> StorageResult<CaseSource
             follow_ups: sqlx::query_as(&follow_ups).fetch_all(&mut *conn).await?,
         })
     })
+}
+
+/// Above this many cases, one query ranks all their follow-ups instead of
+/// one small query per case (SQLite caps the arms of a UNION at 500).
+const CASES_LOOKED_UP_ONE_BY_ONE: usize = 16;
+
+/// The query for the first `n` distinct follow-up times of each case, from
+/// the case's first start of payment on.
+fn first_follow_ups(ids: Ids<'_>, n: usize) -> String {
+    const FOLLOW_UP: &str = "kind IN ('phone_follow_up', 'on_site_follow_up')";
+    match ids {
+        // A write touches a case or two: each case's follow-ups are read in
+        // time order off the (case_id, visited_at) index, stopping after `n`.
+        Ids::These(cases) if !cases.is_empty() && cases.len() <= CASES_LOOKED_UP_ONE_BY_ONE => {
+            let arms: Vec<String> = cases
+                .iter()
+                .map(|case| {
+                    format!(
+                        "SELECT * FROM (SELECT DISTINCT case_id, visited_at FROM visits \
+                         WHERE case_id = {case} AND {FOLLOW_UP} AND visited_at >= \
+                         (SELECT MIN(at) FROM case_events WHERE case_id = {case} AND action = 'start_payment') \
+                         ORDER BY visited_at LIMIT {n}) f{case}"
+                    )
+                })
+                .collect();
+            arms.join(" UNION ALL ")
+        }
+        // A rebuild reads thousands of cases at a time: rank them all at once.
+        _ => format!(
+            "SELECT case_id, visited_at FROM (\
+               SELECT v.case_id, v.visited_at, \
+                      DENSE_RANK() OVER (PARTITION BY v.case_id ORDER BY v.visited_at) AS k \
+               FROM visits v JOIN (\
+                 SELECT case_id, MIN(at) AS paid_at FROM case_events \
+                 WHERE {} AND action = 'start_payment' GROUP BY case_id\
+               ) p ON p.case_id = v.case_id \
+               WHERE {} AND v.{FOLLOW_UP} AND v.visited_at >= p.paid_at\
+             ) ranked WHERE k <= {n}",
+            ids.on("case_id"),
+            ids.on("v.case_id")
+        ),
+    }
 }
 
 /// The applicants of these cases.

@@ -207,7 +207,13 @@ async fn fixture(app: &TestApp) -> Fixture {
         // 90-day due 2025-02-18 (done late, on 2025-03-01).
         ("v51", 5, "phone_follow_up", china(2024, 12, 10, 9, 0)),
         ("v52", 5, "on_site_follow_up", china(2025, 3, 1, 9, 0)),
+        // A third follow-up ticks nothing more off.
+        ("v53", 5, "phone_follow_up", china(2025, 3, 2, 9, 0)),
         // Case 1, paid 2025-03-03 20:00: 30-day on time, 90-day never done.
+        // Follow-ups before payment began tick nothing off, nor may they,
+        // as many as fall due, crowd out the one after.
+        ("v09", 1, "phone_follow_up", china(2025, 2, 20, 9, 0)),
+        ("v10", 1, "phone_follow_up", china(2025, 3, 1, 9, 0)),
         ("v11", 1, "phone_follow_up", china(2025, 3, 30, 9, 0)),
         // Not a follow-up: ticks nothing off.
         ("v12", 1, "home_visit", china(2025, 4, 1, 9, 0)),
