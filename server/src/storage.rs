@@ -128,6 +128,10 @@ impl Db {
                 .busy_timeout(Duration::from_secs(10));
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
+                // A connection to a local file does not go stale, and the
+                // check before each use was a round trip to the connection's
+                // thread: one per query, as many as the queries themselves.
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;

@@ -1,6 +1,7 @@
 //! Extractors whose rejections speak our error shape, and the session lookup.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
@@ -11,6 +12,7 @@ use super::error::ApiError;
 use super::AppState;
 use crate::service::privacy::Client;
 use crate::service::{auth, Actor};
+use crate::storage::Db;
 
 pub const SESSION_COOKIE: &str = "jiuzhu_session";
 
@@ -78,7 +80,39 @@ impl FromRequestParts<AppState> for Actor {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(ApiError::unauthenticated)?;
-        Ok(auth::authenticate(&state.db, token, request_id(parts)).await?)
+        let request_id = request_id(parts);
+        if let Some(page) = parts.extensions.get::<PageSession>() {
+            let actor = page.actor(&state.db, token).await?;
+            return Ok(Actor {
+                request_id,
+                ..actor
+            });
+        }
+        Ok(auth::authenticate(&state.db, token, request_id).await?)
+    }
+}
+
+/// The session of one server-rendered page, looked up once for all the
+/// in-process API requests the page makes (a case-list page makes four).
+/// Put on those requests by the renderer; a request from outside cannot set
+/// an extension.
+#[derive(Debug, Clone, Default)]
+pub struct PageSession(Arc<tokio::sync::OnceCell<(String, Actor)>>);
+
+impl PageSession {
+    async fn actor(&self, db: &Db, token: &str) -> Result<Actor, ApiError> {
+        let (known_token, actor) = self
+            .0
+            .get_or_try_init(|| async {
+                let actor = auth::authenticate(db, token, None).await?;
+                Ok::<_, ApiError>((token.to_string(), actor))
+            })
+            .await?;
+        if known_token == token {
+            return Ok(actor.clone());
+        }
+        // A page that logged in or out part way: this is another session.
+        Ok(auth::authenticate(db, token, None).await?)
     }
 }
 

@@ -6,6 +6,8 @@
 //! a suspended view again when its data arrives, and that builds the page's
 //! resources anew). Within one page, identical GETs are answered once: the
 //! page costs one query per resource, and a child's case is read-logged once.
+//! The visitor's session is looked up once for the page, not once per request
+//! (`extract::PageSession`).
 //!
 //! Every request runs in a task of its own, and callers only wait for its
 //! answer. The renderer polls some futures once with a no-op waker and may
@@ -30,6 +32,8 @@ use axum::http::{header, Method, Request};
 use axum::Router;
 use tower::ServiceExt;
 
+use super::extract::{PageSession, SsrClient};
+
 /// The answer of a request running in its own task: `None` until it arrives.
 type Answer = watch::Receiver<Option<BackendResponse>>;
 
@@ -42,6 +46,8 @@ pub struct ApiBackend {
     /// The visitor's address, passed on so the read log sees who rendered a page.
     client: Option<IpAddr>,
     gets: PageGets,
+    /// Replaced after a write, which may have logged in or out.
+    session: Arc<Mutex<PageSession>>,
 }
 
 impl ApiBackend {
@@ -50,6 +56,7 @@ impl ApiBackend {
             router,
             client: None,
             gets: PageGets::default(),
+            session: Arc::default(),
         }
     }
 
@@ -59,6 +66,7 @@ impl ApiBackend {
             router: self.router.clone(),
             client,
             gets: PageGets::default(),
+            session: Arc::default(),
         }
     }
 
@@ -100,6 +108,11 @@ impl ApiBackend {
     ) -> BoxFuture<'static, BackendResponse> {
         let router = self.router.clone();
         let client = self.client;
+        let session = self
+            .session
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
         Box::pin(async move {
             let mut request = Request::builder().method(method).uri(path);
             if let Some(cookie) = cookie {
@@ -109,7 +122,7 @@ impl ApiBackend {
                 request = request.header(header::CONTENT_TYPE, "application/json");
             }
             // An extension, not a header: nothing from outside can set it.
-            request = request.extension(super::extract::SsrClient(client));
+            request = request.extension(SsrClient(client)).extension(session);
             let request = match request.body(Body::from(body.unwrap_or_default())) {
                 Ok(request) => request,
                 Err(e) => {
@@ -154,6 +167,10 @@ impl SsrBackend for ApiBackend {
             // A write may change what the page reads next.
             gets.clear();
             drop(gets);
+            *self
+                .session
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = PageSession::default();
             return wait_for(self.spawn(method, path, body, cookie));
         }
         let key = (path.clone(), cookie.clone());

@@ -1184,6 +1184,20 @@ async fn an_agent_applies_for_a_child_and_the_list_filters_by_officer_and_year()
             .await
             .unwrap();
         assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+        // Older years, several cases in one: each year once, newest first.
+        for (sql, year) in [
+            ("UPDATE cases SET year = $1 WHERE id IN (SELECT id FROM cases ORDER BY id LIMIT 3)", 2023),
+            ("UPDATE cases SET year = $1 WHERE id = (SELECT MIN(id) FROM cases)", 2019),
+        ] {
+            match &app.db {
+                Db::Sqlite(pool) => sqlx::query(sql).bind(year).execute(pool).await.map(|_| ()),
+                Db::Postgres(pool) => sqlx::query(sql).bind(year).execute(pool).await.map(|_| ()),
+            }
+            .unwrap();
+        }
+        let years = get_json(&supervisor, app.url("/api/v1/case-years")).await;
+        assert_eq!(years, json!([this_year, 2023, 2019]));
         app
     })
     .await;

@@ -9,7 +9,7 @@ use server::storage::Db;
 
 use calamine::{Data, Reader, Xlsx};
 
-use crate::helpers::{assert_error, get, get_json, on_both, TestApp};
+use crate::helpers::{assert_error, get, get_json, on_both, on_both_with, TestApp};
 
 const HOUR: i64 = 3_600_000;
 const FULL_ID: &str = "110101199003070012";
@@ -649,7 +649,12 @@ async fn the_case_list_downloads_with_the_list_filters_and_people_masked() {
 
 #[tokio::test]
 async fn generated_volume_data_fills_every_figure_and_exports_across_pages() {
-    on_both(|app| async move {
+    // The list counts exactly past the default cap of 1,000.
+    let config = server::config::AppConfig {
+        case_list_count_cap: 10_000,
+        ..server::config::AppConfig::default()
+    };
+    on_both_with(config, |app| async move {
         app.load_demo().await;
         server::service::volume::generate(&app.db, &server::config::AppConfig::default(), 4_500, 3)
             .await

@@ -8,11 +8,16 @@ use serde_json::{json, Value};
 use server::config::AppConfig;
 use server::service::volume;
 
-use crate::helpers::{json_body, on_both};
+use crate::helpers::{json_body, on_both_with};
 
 #[tokio::test]
 async fn generated_cases_look_real_and_new_work_numbers_after_them() {
-    on_both(|app| async move {
+    // Counted exactly past the default cap of 1,000.
+    let config = AppConfig {
+        case_list_count_cap: 10_000,
+        ..AppConfig::default()
+    };
+    on_both_with(config, |app| async move {
         app.load_demo().await;
         let made = volume::generate(&app.db, &AppConfig::default(), 3_000, 7)
             .await
