@@ -536,7 +536,6 @@ pub async fn decline_green_channel(tx: &mut Tx, id: i64, now: i64) -> StorageRes
     Ok(n == 1)
 }
 
-/// The years that have cases, newest first.
 /// The years that have cases, newest first. `SELECT DISTINCT year` would
 /// walk the whole year index, one entry per case, on every case-list page;
 /// this hops from year to year down the index instead, a lookup per year.
