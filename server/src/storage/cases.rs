@@ -207,12 +207,13 @@ macro_rules! bind_filter {
 const PERSON_SELECT: &str = "SELECT p.id, p.name, p.id_number, p.village_id, v.name AS village_name, p.phone, p.priority_groups \
      FROM people p JOIN villages v ON v.id = p.village_id";
 
-const CASE_SELECT: &str = "SELECT c.id, c.number, c.state, c.lead_id, l.channel, l.summary, \
+const CASE_COLUMNS: &str = "SELECT c.id, c.number, c.state, c.lead_id, l.channel, l.summary, \
      c.applicant_id, p.name AS applicant_name, p.priority_groups AS applicant_groups, \
      c.agent_id, c.agent_relationship, c.criminal_case_ref, c.village_id, v.name AS village_name, \
      c.officer_id, u.display_name AS officer_name, c.green_channel, c.green_channel_confirmed, c.green_channel_deadline, \
-     c.proposed_amount_fen, c.proposal_reasoning, c.approved_amount_fen, c.accepted_at, c.updated_at, c.state_since, c.archived_at \
-     FROM cases c JOIN leads l ON l.id = c.lead_id JOIN people p ON p.id = c.applicant_id \
+     c.proposed_amount_fen, c.proposal_reasoning, c.approved_amount_fen, c.accepted_at, c.updated_at, c.state_since, c.archived_at";
+const CASE_JOINS: &str =
+    " FROM cases c JOIN leads l ON l.id = c.lead_id JOIN people p ON p.id = c.applicant_id \
      JOIN villages v ON v.id = c.village_id JOIN users u ON u.id = c.officer_id";
 
 pub async fn insert_person(tx: &mut Tx, person: &NewPerson<'_>) -> StorageResult<i64> {
@@ -470,12 +471,12 @@ pub async fn insert_event(tx: &mut Tx, event: &NewEvent<'_>) -> StorageResult<()
 }
 
 pub async fn find_case(db: &Db, id: i64) -> StorageResult<Option<CaseRow>> {
-    let sql = format!("{CASE_SELECT} WHERE c.id = $1");
+    let sql = format!("{CASE_COLUMNS}{CASE_JOINS} WHERE c.id = $1");
     on_db!(db, pool => sqlx::query_as::<_, CaseRow>(&sql).bind(id).fetch_optional(pool).await)
 }
 
 pub async fn find_case_tx(tx: &mut Tx, id: i64) -> StorageResult<Option<CaseRow>> {
-    let sql = format!("{CASE_SELECT} WHERE c.id = $1");
+    let sql = format!("{CASE_COLUMNS}{CASE_JOINS} WHERE c.id = $1");
     on_tx!(tx, conn => sqlx::query_as::<_, CaseRow>(&sql).bind(id).fetch_optional(conn).await)
 }
 
@@ -699,6 +700,14 @@ impl PagePlan {
     }
 }
 
+/// A row of a page that also carries the capped count of the whole list.
+#[derive(Debug, FromRow)]
+struct CountedCaseRow {
+    #[sqlx(flatten)]
+    case: CaseRow,
+    matched: i64,
+}
+
 /// One page of cases matching `filter`, and how many match (up to the cap).
 pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<CaseListing> {
     let sql = filter_sql(filter);
@@ -708,29 +717,53 @@ pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<CaseListi
         sql.where_clause,
         filter.count_cap + 1
     );
+    let listing = |rows, counted: i64| CaseListing {
+        rows,
+        total: counted.min(filter.count_cap),
+        total_exact: counted <= filter.count_cap,
+    };
+    if sql.where_clause.is_empty() {
+        // Every case matches, so walking the list's order is the best plan
+        // whatever the count: the count needs no query of its own and rides
+        // along in the page's, one round trip to the database instead of two.
+        let list_sql = page_sql(db, filter, &sql, PagePlan::WalkOrder, Some(&count_sql));
+        let rows = on_db!(db, pool => {
+            sqlx::query_as::<_, CountedCaseRow>(&list_sql)
+                .fetch_all(pool)
+                .await?
+        });
+        // A page past the end has no row to carry the count.
+        if let Some(counted) = rows.first().map(|row| row.matched) {
+            return Ok(listing(
+                rows.into_iter().map(|row| row.case).collect(),
+                counted,
+            ));
+        }
+    }
     let counted: i64 = on_db!(db, pool => {
         bind_filter!(sqlx::query_scalar::<_, i64>(&count_sql), &sql.binds)
             .fetch_one(pool)
             .await?
     });
     let plan = PagePlan::choose(filter, counted);
-    let list_sql = page_sql(db, filter, &sql, plan);
+    let list_sql = page_sql(db, filter, &sql, plan, None);
     let rows = on_db!(db, pool => {
         bind_filter!(sqlx::query_as::<_, CaseRow>(&list_sql), &sql.binds)
-            .bind(filter.limit)
-            .bind(filter.offset)
             .fetch_all(pool)
             .await?
     });
-    Ok(CaseListing {
-        rows,
-        total: counted.min(filter.count_cap),
-        total_exact: counted <= filter.count_cap,
-    })
+    Ok(listing(rows, counted))
 }
 
-/// The query of one page: the ids by `plan`, then the rows of those ids.
-fn page_sql(db: &Db, filter: &CaseFilter, sql: &FilterSql, plan: PagePlan) -> String {
+/// The query of one page: the ids by `plan`, then the rows of those ids,
+/// each with the result of `count_sql` as `matched` when it is given.
+fn page_sql(
+    db: &Db,
+    filter: &CaseFilter,
+    sql: &FilterSql,
+    plan: PagePlan,
+    count_sql: Option<&str>,
+) -> String {
     // The order, its index, and the same order over the CTE's columns.
     let (order_index, qualified, order) = if filter.green_first {
         (
@@ -745,16 +778,20 @@ fn page_sql(db: &Db, filter: &CaseFilter, sql: &FilterSql, plan: PagePlan) -> St
             "updated_at DESC, id DESC",
         )
     };
-    let limit = sql.binds.len() + 1;
-    let offset = sql.binds.len() + 2;
+    // The page's bounds are written into the text, not bound. PostgreSQL
+    // plans a statement with parameters afresh on every run while its generic
+    // plan, blind to the LIMIT, looks costlier, and planning this query took
+    // three times as long as running it; without parameters it is planned
+    // once per connection. Both are integers the service has clamped.
+    let (limit, offset) = (filter.limit, filter.offset);
     let where_clause = &sql.where_clause;
     let ids = match (plan, db) {
         (PagePlan::WalkOrder, Db::Sqlite(_)) => format!(
-            "SELECT c.id FROM cases c INDEXED BY {order_index}{} {where_clause} ORDER BY {qualified} LIMIT ${limit} OFFSET ${offset}",
+            "SELECT c.id FROM cases c INDEXED BY {order_index}{} {where_clause} ORDER BY {qualified} LIMIT {limit} OFFSET {offset}",
             sql.joins
         ),
         (PagePlan::WalkOrder, Db::Postgres(_)) => format!(
-            "SELECT c.id {}{where_clause} ORDER BY {qualified} LIMIT ${limit} OFFSET ${offset}",
+            "SELECT c.id {}{where_clause} ORDER BY {qualified} LIMIT {limit} OFFSET {offset}",
             sql.from()
         ),
         (PagePlan::WalkYear { index }, _) => {
@@ -767,13 +804,14 @@ fn page_sql(db: &Db, filter: &CaseFilter, sql: &FilterSql, plan: PagePlan) -> St
                 format!(
                     "SELECT * FROM (SELECT c.id, c.green_channel, c.updated_at FROM cases c{hint}{} \
                      {where_clause} AND c.green_channel = {green} \
-                     ORDER BY c.updated_at DESC, c.id DESC LIMIT ${limit} + ${offset}) {}",
+                     ORDER BY c.updated_at DESC, c.id DESC LIMIT {}) {}",
                     sql.joins,
+                    limit.saturating_add(offset),
                     if green == "TRUE" { "green" } else { "plain" }
                 )
             };
             format!(
-                "SELECT id FROM ({} UNION ALL {}) arms ORDER BY {order} LIMIT ${limit} OFFSET ${offset}",
+                "SELECT id FROM ({} UNION ALL {}) arms ORDER BY {order} LIMIT {limit} OFFSET {offset}",
                 arm("TRUE"),
                 arm("FALSE")
             )
@@ -782,11 +820,12 @@ fn page_sql(db: &Db, filter: &CaseFilter, sql: &FilterSql, plan: PagePlan) -> St
         // would tempt the planner into walking the order index after all.
         (PagePlan::SortMatches, _) => format!(
             "WITH matches AS MATERIALIZED (SELECT c.id, c.green_channel, c.updated_at {}{where_clause}) \
-             SELECT id FROM matches ORDER BY {order} LIMIT ${limit} OFFSET ${offset}",
+             SELECT id FROM matches ORDER BY {order} LIMIT {limit} OFFSET {offset}",
             sql.from()
         ),
     };
-    format!("{CASE_SELECT} WHERE c.id IN ({ids}) ORDER BY {qualified}")
+    let count_column = count_sql.map_or(String::new(), |count| format!(", ({count}) AS matched"));
+    format!("{CASE_COLUMNS}{count_column}{CASE_JOINS} WHERE c.id IN ({ids}) ORDER BY {qualified}")
 }
 
 /// A case as exported: what the list shows, with the applicant's ID number

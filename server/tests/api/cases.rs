@@ -716,6 +716,11 @@ async fn the_case_list_filters_and_pages() {
         let total = all["total"].as_i64().unwrap();
         assert_eq!(total, 9, "the demo has nine cases");
         assert_eq!(all["total_exact"], true);
+        // A page past the end is empty and still says how many there are.
+        let beyond = get("?page=99").await;
+        assert_eq!(beyond["items"].as_array().unwrap().len(), 0, "{beyond}");
+        assert_eq!(beyond["total"], 9);
+        assert_eq!(beyond["total_exact"], true);
         // An officer's list: latest change first.
         let order: Vec<(i64, i64)> = all["items"]
             .as_array()

@@ -6,7 +6,11 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{get, json_body, on_both, post, today_in_china, DEMO_PASSWORD};
+use sqlx::Connection;
+
+use crate::helpers::{
+    get, json_body, on_both, post, postgres_url, spawn_app, today_in_china, Backend, DEMO_PASSWORD,
+};
 
 #[tokio::test]
 async fn a_session_a_write_and_a_logout_on_one_instance_hold_on_the_other() {
@@ -102,4 +106,47 @@ async fn failed_logins_count_across_instances() {
         app
     })
     .await;
+}
+
+/// PostgreSQL restarting, or an administrator ending sessions, drops every
+/// pooled connection. Queries skip the ping a busy connection does not need,
+/// so a connection that sat idle is the one checked before it is used again:
+/// the first requests after a quiet spell must not fail.
+#[tokio::test]
+async fn requests_after_the_database_dropped_the_idle_connections_succeed() {
+    let Some(admin_url) = postgres_url() else {
+        eprintln!("skipped: TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let app = spawn_app(Backend::Postgres).await;
+    app.load_demo().await;
+    let officer = app.client_for("wang.fang").await;
+    let before = get(&officer, app.url("/api/v1/cases")).await;
+    assert_eq!(before.status(), StatusCode::OK);
+
+    let database = app.database_url.rsplit('/').next().unwrap().to_string();
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    let dropped: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = $1 AND pid <> pg_backend_pid()",
+    )
+    .bind(&database)
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert!(!dropped.is_empty(), "the server held connections");
+    admin.close().await.unwrap();
+    // A quiet spell: every pooled connection is now idle past the check's threshold.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+
+    for path in [
+        "/api/v1/cases",
+        "/api/v1/auth/me",
+        "/api/v1/villages",
+        "/api/v1/cases",
+    ] {
+        let response = get(&officer, app.url(path)).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+    }
+    app.shutdown().await;
 }
