@@ -34,9 +34,10 @@ self.addEventListener('install', (event) => {
     const cache = await caches.open(SHELL);
     // One by one: a file this build does not have must not stop the install.
     const add = (url) => cache.add(new Request(url, { cache: 'reload' })).catch(() => {});
-    // The shell at once, then the pages' chunks (hundreds of small files) four
-    // at a time, so that precaching leaves the network to the page in front of
-    // the officer, whose own chunks are fetched through the worker meanwhile.
+    // The shell at once, then the pages' splits and shared chunks (a handful of
+    // files of up to ~200 KB) four at a time, so that precaching leaves the
+    // network to the page in front of the officer, whose own files are
+    // fetched through the worker meanwhile.
     const chunks = SHELL_URLS.filter((url) => url.endsWith('.wasm') && url !== '/pkg/jiuzhu.wasm');
     await Promise.all(SHELL_URLS.filter((url) => !chunks.includes(url)).map(add));
     for (let i = 0; i < chunks.length; i += 4) {

@@ -49,7 +49,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
-                <HydrationScripts options/>
+                <HydrationScript options/>
                 // What the offline queues share (not inline: CSP); before them.
                 <script src="/queue.js" defer nonce=leptos::nonce::use_nonce()></script>
                 // The offline visit queue and the service worker's registration.
@@ -63,6 +63,32 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Loads the WASM and hydrates the page once the browser has painted the
+/// server-rendered HTML (after `load`, on the next frame). Leptos's own
+/// `HydrationScripts` preloads the main module and every file of the page's
+/// split from the head: the page is readable as soon as it is painted either
+/// way, but a phone on a slow link then downloads the WASM before it paints,
+/// and Lighthouse's largest-contentful-paint counts every download that ended
+/// before that paint.
+#[component]
+fn HydrationScript(options: LeptosOptions) -> impl IntoView {
+    let pkg = format!("/{}", options.site_pkg_dir);
+    let js = format!("{pkg}/{}.js", options.output_name);
+    // cargo-leptos names the WASM after the crate unless it set the output name.
+    let wasm_suffix = if option_env!("LEPTOS_OUTPUT_NAME").is_some() {
+        ""
+    } else {
+        "_bg"
+    };
+    let wasm = format!("{pkg}/{}{wasm_suffix}.wasm", options.output_name);
+    let script = format!(
+        "const hydrate = () => import({js:?}).then((m) => m.default({{ module_or_path: {wasm:?} }}).then(() => m.hydrate()));\n\
+         if (document.readyState === 'complete') hydrate();\n\
+         else addEventListener('load', () => requestAnimationFrame(() => setTimeout(hydrate)));"
+    );
+    view! { <script type="module" nonce=leptos::nonce::use_nonce()>{script}</script> }
 }
 
 #[component]
