@@ -129,6 +129,7 @@ impl Db {
                         Ok(true)
                     })
                 })
+                .after_release(|conn, _| Box::pin(outside_transaction::<Postgres>(conn)))
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(options)
                 .await?;
@@ -148,6 +149,7 @@ impl Db {
                 // check before each use was a round trip to the connection's
                 // thread: one per query, as many as the queries themselves.
                 .test_before_acquire(false)
+                .after_release(|conn, _| Box::pin(outside_transaction::<Sqlite>(conn)))
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
@@ -256,6 +258,28 @@ impl Db {
     pub async fn close(&self) {
         on_db!(self, pool => pool.close().await)
     }
+}
+
+/// Whether a connection coming back to the pool may stay in it: only outside
+/// any transaction. sqlx rolls back a transaction whose owner dropped it, yet
+/// requests cut off mid-write under load have left a connection with one still
+/// open: the next `BEGIN` on it failed, and on SQLite the open transaction held
+/// the write lock, so every other writer waited out the busy timeout. Such a
+/// connection is closed instead, which ends its transaction.
+async fn outside_transaction<DB: sqlx::Database>(
+    conn: &mut DB::Connection,
+) -> Result<bool, sqlx::Error> {
+    use sqlx::{Connection, TransactionManager};
+    if DB::TransactionManager::get_transaction_depth(conn) == 0 {
+        return Ok(true);
+    }
+    // A rollback queued by a dropped transaction runs before the ping returns.
+    conn.ping().await?;
+    if DB::TransactionManager::get_transaction_depth(conn) == 0 {
+        return Ok(true);
+    }
+    tracing::warn!("a connection came back to the pool inside a transaction; closing it");
+    Ok(false)
 }
 
 impl Tx {

@@ -113,31 +113,27 @@ pub async fn record_visit(
         true => Some(rollup::before_write(&mut tx, &[case_id], &[]).await?),
         false => None,
     };
-    let inserted = store::insert_visit(
-        &mut tx,
-        &NewVisitRow {
-            id: &id,
-            case_id,
-            kind: visit.kind.as_str(),
-            visited_at: visit.visited_at,
-            place: &visit.place,
-            latitude: visit.location.map(|p| p.latitude),
-            longitude: visit.location.map(|p| p.longitude),
-            accuracy_m: visit.location.and_then(|p| p.accuracy_m),
-            people_met: &visit.people_met,
-            household_members: visit.findings.household_members,
-            monthly_income_fen: visit.findings.monthly_income_fen,
-            dependants: visit.findings.dependants,
-            hardship: visit.findings.hardship.as_deref(),
-            needs: visit.findings.needs.as_deref(),
-            notes: visit.notes.as_deref(),
-            fingerprint: &fingerprint,
-            officer_id: actor.user_id,
-            now,
-        },
-    )
-    .await;
-    match inserted {
+    let new_row = NewVisitRow {
+        id: &id,
+        case_id,
+        kind: visit.kind.as_str(),
+        visited_at: visit.visited_at,
+        place: &visit.place,
+        latitude: visit.location.map(|p| p.latitude),
+        longitude: visit.location.map(|p| p.longitude),
+        accuracy_m: visit.location.and_then(|p| p.accuracy_m),
+        people_met: &visit.people_met,
+        household_members: visit.findings.household_members,
+        monthly_income_fen: visit.findings.monthly_income_fen,
+        dependants: visit.findings.dependants,
+        hardship: visit.findings.hardship.as_deref(),
+        needs: visit.findings.needs.as_deref(),
+        notes: visit.notes.as_deref(),
+        fingerprint: &fingerprint,
+        officer_id: actor.user_id,
+        now,
+    };
+    match store::insert_visit(&mut tx, &new_row).await {
         Ok(()) => {}
         // The same record arrived twice at once: the other request stored it.
         Err(e) if is_unique_violation(&e) => {
@@ -182,10 +178,9 @@ pub async fn record_visit(
     )
     .await?;
     tx.commit().await?;
-    let row = store::find_visit(db, &id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    Ok((Stored::Created, view(db, row).await?))
+    // A new visit has no files yet: they are uploaded to it afterwards.
+    let view = view_of(new_row.as_stored(&actor.display_name), Vec::new())?;
+    Ok((Stored::Created, view))
 }
 
 async fn replay(
@@ -453,36 +448,41 @@ async fn views(db: &Db, rows: Vec<VisitRow>) -> ServiceResult<Vec<VisitView>> {
     }
     rows.into_iter()
         .map(|r| {
-            Ok(VisitView {
-                kind: VisitKind::parse(&r.kind).ok_or_else(|| internal("visit kind"))?,
-                files: files.remove(&r.id).unwrap_or_default(),
-                location: match (r.latitude, r.longitude) {
-                    (Some(latitude), Some(longitude)) => Some(GeoPoint {
-                        latitude,
-                        longitude,
-                        accuracy_m: r.accuracy_m,
-                    }),
-                    _ => None,
-                },
-                id: r.id,
-                case_id: r.case_id,
-                visited_at: r.visited_at,
-                place: r.place,
-                people_met: r.people_met,
-                findings: VisitFindings {
-                    household_members: r.household_members,
-                    monthly_income_fen: r.monthly_income_fen,
-                    dependants: r.dependants,
-                    hardship: r.hardship,
-                    needs: r.needs,
-                },
-                notes: r.notes,
-                officer: NamedRef {
-                    id: r.officer_id,
-                    name: r.officer_name,
-                },
-                recorded_at: r.recorded_at,
-            })
+            let files = files.remove(&r.id).unwrap_or_default();
+            view_of(r, files)
         })
         .collect()
+}
+
+fn view_of(r: VisitRow, files: Vec<VisitFileView>) -> ServiceResult<VisitView> {
+    Ok(VisitView {
+        kind: VisitKind::parse(&r.kind).ok_or_else(|| internal("visit kind"))?,
+        files,
+        location: match (r.latitude, r.longitude) {
+            (Some(latitude), Some(longitude)) => Some(GeoPoint {
+                latitude,
+                longitude,
+                accuracy_m: r.accuracy_m,
+            }),
+            _ => None,
+        },
+        id: r.id,
+        case_id: r.case_id,
+        visited_at: r.visited_at,
+        place: r.place,
+        people_met: r.people_met,
+        findings: VisitFindings {
+            household_members: r.household_members,
+            monthly_income_fen: r.monthly_income_fen,
+            dependants: r.dependants,
+            hardship: r.hardship,
+            needs: r.needs,
+        },
+        notes: r.notes,
+        officer: NamedRef {
+            id: r.officer_id,
+            name: r.officer_name,
+        },
+        recorded_at: r.recorded_at,
+    })
 }

@@ -49,6 +49,34 @@ pub struct NewVisitRow<'a> {
     pub now: i64,
 }
 
+impl NewVisitRow<'_> {
+    /// The row as the database now holds it, once `insert_visit` has stored it
+    /// and committed: what reading it back would return, without the query.
+    pub fn as_stored(&self, officer_name: &str) -> VisitRow {
+        VisitRow {
+            id: self.id.to_string(),
+            case_id: self.case_id,
+            kind: self.kind.to_string(),
+            visited_at: self.visited_at,
+            place: self.place.to_string(),
+            latitude: self.latitude,
+            longitude: self.longitude,
+            accuracy_m: self.accuracy_m,
+            people_met: self.people_met.to_string(),
+            household_members: self.household_members,
+            monthly_income_fen: self.monthly_income_fen,
+            dependants: self.dependants,
+            hardship: self.hardship.map(str::to_string),
+            needs: self.needs.map(str::to_string),
+            notes: self.notes.map(str::to_string),
+            fingerprint: self.fingerprint.to_string(),
+            officer_id: self.officer_id,
+            officer_name: officer_name.to_string(),
+            recorded_at: self.now,
+        }
+    }
+}
+
 /// A stored file without its bytes.
 #[derive(Debug, Clone, FromRow)]
 pub struct VisitFileRow {
