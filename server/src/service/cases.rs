@@ -20,8 +20,8 @@ use super::rollup;
 use super::{Actor, ServiceError, ServiceResult};
 use crate::config::AppConfig;
 use crate::storage::cases::{
-    self as store, CaseFilter, CaseRow, LeadRow, NewCaseRow, NewEvent, NewLeadRow, NewPerson,
-    OverdueFilter, PersonRow,
+    self as store, CaseFilter, CaseListRow, CaseRow, LeadRow, NewCaseRow, NewEvent, NewLeadRow,
+    NewPerson, OverdueFilter, PersonRow,
 };
 use crate::storage::{self, now_ms, Db, Tx};
 
@@ -757,7 +757,7 @@ pub async fn list_cases(
     })
 }
 
-fn summary(config: &AppConfig, row: CaseRow) -> ServiceResult<CaseSummary> {
+fn summary(config: &AppConfig, row: CaseListRow) -> ServiceResult<CaseSummary> {
     let current = state(&row.state)?;
     let stage_due_at = config
         .stage_limits

@@ -92,6 +92,29 @@ pub struct CaseRow {
     pub archived_at: Option<i64>,
 }
 
+/// A case as the list shows it: only the columns of a list row, so a page
+/// neither joins the lead nor carries its summary and the proposal's
+/// reasoning through the driver.
+#[derive(Debug, Clone, FromRow)]
+pub struct CaseListRow {
+    pub id: i64,
+    pub number: String,
+    pub state: String,
+    pub applicant_name: String,
+    pub applicant_groups: String,
+    pub village_id: i64,
+    pub village_name: String,
+    pub officer_id: i64,
+    pub officer_name: String,
+    pub green_channel: bool,
+    pub green_channel_confirmed: bool,
+    pub green_channel_deadline: Option<i64>,
+    pub proposed_amount_fen: Option<i64>,
+    pub accepted_at: i64,
+    pub updated_at: i64,
+    pub state_since: i64,
+}
+
 pub struct NewCaseRow<'a> {
     pub number: &'a str,
     pub year: i64,
@@ -207,13 +230,19 @@ macro_rules! bind_filter {
 const PERSON_SELECT: &str = "SELECT p.id, p.name, p.id_number, p.village_id, v.name AS village_name, p.phone, p.priority_groups \
      FROM people p JOIN villages v ON v.id = p.village_id";
 
-const CASE_COLUMNS: &str = "SELECT c.id, c.number, c.state, c.lead_id, l.channel, l.summary, \
+const CASE_SELECT: &str = "SELECT c.id, c.number, c.state, c.lead_id, l.channel, l.summary, \
      c.applicant_id, p.name AS applicant_name, p.priority_groups AS applicant_groups, \
      c.agent_id, c.agent_relationship, c.criminal_case_ref, c.village_id, v.name AS village_name, \
      c.officer_id, u.display_name AS officer_name, c.green_channel, c.green_channel_confirmed, c.green_channel_deadline, \
-     c.proposed_amount_fen, c.proposal_reasoning, c.approved_amount_fen, c.accepted_at, c.updated_at, c.state_since, c.archived_at";
-const CASE_JOINS: &str =
-    " FROM cases c JOIN leads l ON l.id = c.lead_id JOIN people p ON p.id = c.applicant_id \
+     c.proposed_amount_fen, c.proposal_reasoning, c.approved_amount_fen, c.accepted_at, c.updated_at, c.state_since, c.archived_at \
+     FROM cases c JOIN leads l ON l.id = c.lead_id JOIN people p ON p.id = c.applicant_id \
+     JOIN villages v ON v.id = c.village_id JOIN users u ON u.id = c.officer_id";
+
+const LIST_COLUMNS: &str = "SELECT c.id, c.number, c.state, p.name AS applicant_name, \
+     p.priority_groups AS applicant_groups, c.village_id, v.name AS village_name, \
+     c.officer_id, u.display_name AS officer_name, c.green_channel, c.green_channel_confirmed, \
+     c.green_channel_deadline, c.proposed_amount_fen, c.accepted_at, c.updated_at, c.state_since";
+const LIST_JOINS: &str = " FROM cases c JOIN people p ON p.id = c.applicant_id \
      JOIN villages v ON v.id = c.village_id JOIN users u ON u.id = c.officer_id";
 
 pub async fn insert_person(tx: &mut Tx, person: &NewPerson<'_>) -> StorageResult<i64> {
@@ -471,12 +500,12 @@ pub async fn insert_event(tx: &mut Tx, event: &NewEvent<'_>) -> StorageResult<()
 }
 
 pub async fn find_case(db: &Db, id: i64) -> StorageResult<Option<CaseRow>> {
-    let sql = format!("{CASE_COLUMNS}{CASE_JOINS} WHERE c.id = $1");
+    let sql = format!("{CASE_SELECT} WHERE c.id = $1");
     on_db!(db, pool => sqlx::query_as::<_, CaseRow>(&sql).bind(id).fetch_optional(pool).await)
 }
 
 pub async fn find_case_tx(tx: &mut Tx, id: i64) -> StorageResult<Option<CaseRow>> {
-    let sql = format!("{CASE_COLUMNS}{CASE_JOINS} WHERE c.id = $1");
+    let sql = format!("{CASE_SELECT} WHERE c.id = $1");
     on_tx!(tx, conn => sqlx::query_as::<_, CaseRow>(&sql).bind(id).fetch_optional(conn).await)
 }
 
@@ -658,7 +687,7 @@ fn filter_sql(filter: &CaseFilter) -> FilterSql {
 /// One page of the case list and how many cases match.
 #[derive(Debug)]
 pub struct CaseListing {
-    pub rows: Vec<CaseRow>,
+    pub rows: Vec<CaseListRow>,
     /// Exact up to the filter's `count_cap`; the cap when more match.
     pub total: i64,
     pub total_exact: bool,
@@ -704,7 +733,7 @@ impl PagePlan {
 #[derive(Debug, FromRow)]
 struct CountedCaseRow {
     #[sqlx(flatten)]
-    case: CaseRow,
+    case: CaseListRow,
     matched: i64,
 }
 
@@ -748,7 +777,7 @@ pub async fn list_cases(db: &Db, filter: &CaseFilter) -> StorageResult<CaseListi
     let plan = PagePlan::choose(filter, counted);
     let list_sql = page_sql(db, filter, &sql, plan, None);
     let rows = on_db!(db, pool => {
-        bind_filter!(sqlx::query_as::<_, CaseRow>(&list_sql), &sql.binds)
+        bind_filter!(sqlx::query_as::<_, CaseListRow>(&list_sql), &sql.binds)
             .fetch_all(pool)
             .await?
     });
@@ -825,7 +854,7 @@ fn page_sql(
         ),
     };
     let count_column = count_sql.map_or(String::new(), |count| format!(", ({count}) AS matched"));
-    format!("{CASE_COLUMNS}{count_column}{CASE_JOINS} WHERE c.id IN ({ids}) ORDER BY {qualified}")
+    format!("{LIST_COLUMNS}{count_column}{LIST_JOINS} WHERE c.id IN ({ids}) ORDER BY {qualified}")
 }
 
 /// A case as exported: what the list shows, with the applicant's ID number
