@@ -23,8 +23,19 @@
 
   // ---- Service worker ---------------------------------------------------------
 
+  // Installing the worker precaches every built file, a megabyte and more of
+  // WASM: on a slow link that must not compete with the page's own module, so
+  // the worker is registered once the page has hydrated (the hydration script
+  // announces it), or a while after load should that never come.
   if ('serviceWorker' in navigator) {
-    navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
+    let registered = false;
+    const registerWorker = () => {
+      if (registered) return;
+      registered = true;
+      navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
+    };
+    addEventListener('jiuzhu:hydrated', registerWorker, { once: true });
+    addEventListener('load', () => setTimeout(registerWorker, 15000), { once: true });
   }
 
   // On the login page nobody is logged in: forget the cached case pages

@@ -109,3 +109,20 @@ test('an officer records two visits offline with photos; they survive a reload, 
   // Going offline makes the browser log failed requests; nothing else may go wrong.
   expect(problems.filter((p) => !p.includes('ERR_INTERNET_DISCONNECTED'))).toEqual([]);
 });
+
+test('the service worker is registered only once the page has hydrated, so its precaching never competes with the page', async ({ page }) => {
+  // Hold the main module back: until it arrives the page cannot hydrate.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => { release = resolve; });
+  await page.route('**/pkg/jiuzhu.wasm', async (route) => { await held; await route.continue(); });
+  const registered = () => page.evaluate(async () => (await navigator.serviceWorker.getRegistration()) !== undefined);
+
+  await page.goto('/login');
+  await page.waitForLoadState('load');
+  await page.waitForTimeout(1500);
+  expect(await registered()).toBe(false);
+
+  release();
+  await waitForHydration(page);
+  await expect.poll(registered).toBe(true);
+});
