@@ -95,14 +95,16 @@ pub async fn record_visit(
         serde_json::to_string(&(case_id, &visit)).map_err(|e| ServiceError::Internal(e.into()))?;
     let mut tx = db.begin().await?;
     let case = own_case(&mut tx, actor, case_id).await?;
-    // A replay is answered before any rule that may have changed since the
-    // first time (a case closed meanwhile must not turn a stored visit into an error).
-    if let Some(existing) = store::find_visit_tx(&mut tx, &id).await? {
-        drop(tx);
-        return replay(db, actor, existing, &fingerprint).await;
-    }
     let state = case_state(&case.state)?;
     if state.is_final() {
+        // A replay is answered whatever changed since the first time: a case
+        // closed meanwhile must not turn a stored visit into an error. (On an
+        // open case a replay is caught by the insert's unique key below, so a
+        // new visit, the usual case, costs no lookup while it holds the lock.)
+        if let Some(existing) = store::find_visit_tx(&mut tx, &id).await? {
+            drop(tx);
+            return replay(db, actor, existing, &fingerprint).await;
+        }
         return Err(ServiceError::Conflict {
             code: "case_over",
             message: "the case is closed or withdrawn; visits can no longer be added".into(),
@@ -135,7 +137,7 @@ pub async fn record_visit(
     };
     match store::insert_visit(&mut tx, &new_row).await {
         Ok(()) => {}
-        // The same record arrived twice at once: the other request stored it.
+        // Sent before (a retry, a replay), or twice at once: it is stored.
         Err(e) if is_unique_violation(&e) => {
             drop(tx);
             let existing = store::find_visit(db, &id)
