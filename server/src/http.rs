@@ -54,6 +54,7 @@ pub struct AppState {
     pub config: Arc<AppConfig>,
     pub leptos_options: LeptosOptions,
     pub metrics: Arc<crate::metrics::Metrics>,
+    pub sessions: Arc<crate::service::session_cache::SessionCache>,
 }
 
 /// Largest JSON body the API accepts.

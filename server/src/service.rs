@@ -14,6 +14,7 @@ pub mod privacy;
 pub mod referrals;
 pub mod rollup;
 pub mod screening;
+pub mod session_cache;
 pub mod stats;
 pub mod users;
 pub mod visits;

@@ -11,6 +11,7 @@ use crate::config::{prepare_sqlite_dir, BackupSchedule, Settings};
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
 use crate::service::backup;
+use crate::service::session_cache::SessionCache;
 use crate::storage::Db;
 
 pub struct Application {
@@ -48,6 +49,7 @@ impl Application {
             config: Arc::new(settings.http.clone()),
             leptos_options,
             metrics: metrics.clone(),
+            sessions: SessionCache::for_database(&db, &settings.database_url),
         };
         Ok(Application {
             listener,

@@ -115,7 +115,8 @@ impl Db {
         if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
-                .max_connections(16)
+                // Sixteen for queries and one that listens for ended sessions.
+                .max_connections(17)
                 // A ping before every query doubled a busy server's round
                 // trips. A connection in steady use proves itself alive with
                 // each query; one that sat idle may have outlived a database

@@ -35,7 +35,7 @@ pub async fn login(
     responses((status = 204, description = "Logged out")))]
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        auth::logout(&state.db, token).await?;
+        auth::logout(&state.db, &state.sessions, token).await?;
     }
     let secure = state.config.secure_cookies || forwarded_https(&headers);
     Ok((

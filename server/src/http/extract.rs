@@ -12,7 +12,6 @@ use super::error::ApiError;
 use super::AppState;
 use crate::service::privacy::Client;
 use crate::service::{auth, Actor};
-use crate::storage::Db;
 
 pub const SESSION_COOKIE: &str = "jiuzhu_session";
 
@@ -82,13 +81,13 @@ impl FromRequestParts<AppState> for Actor {
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(ApiError::unauthenticated)?;
         let request_id = request_id(parts);
         if let Some(page) = parts.extensions.get::<PageSession>() {
-            let actor = page.actor(&state.db, token).await?;
+            let actor = page.actor(state, token).await?;
             return Ok(Actor {
                 request_id,
                 ..actor
             });
         }
-        Ok(auth::authenticate(&state.db, token, request_id).await?)
+        Ok(auth::authenticate(&state.db, &state.sessions, token, request_id).await?)
     }
 }
 
@@ -100,11 +99,11 @@ impl FromRequestParts<AppState> for Actor {
 pub struct PageSession(Arc<tokio::sync::OnceCell<(String, Actor)>>);
 
 impl PageSession {
-    async fn actor(&self, db: &Db, token: &str) -> Result<Actor, ApiError> {
+    async fn actor(&self, state: &AppState, token: &str) -> Result<Actor, ApiError> {
         let (known_token, actor) = self
             .0
             .get_or_try_init(|| async {
-                let actor = auth::authenticate(db, token, None).await?;
+                let actor = auth::authenticate(&state.db, &state.sessions, token, None).await?;
                 Ok::<_, ApiError>((token.to_string(), actor))
             })
             .await?;
@@ -112,7 +111,7 @@ impl PageSession {
             return Ok(actor.clone());
         }
         // A page that logged in or out part way: this is another session.
-        Ok(auth::authenticate(db, token, None).await?)
+        Ok(auth::authenticate(&state.db, &state.sessions, token, None).await?)
     }
 }
 

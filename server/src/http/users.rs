@@ -54,7 +54,7 @@ pub async fn disable_user(
     AppPath(id): AppPath<i64>,
 ) -> ApiResult<AppJson<UserView>> {
     Ok(AppJson(
-        users::set_disabled(&state.db, &actor, id, true).await?,
+        users::set_disabled(&state.db, &state.sessions, &actor, id, true).await?,
     ))
 }
 
@@ -71,7 +71,7 @@ pub async fn enable_user(
     AppPath(id): AppPath<i64>,
 ) -> ApiResult<AppJson<UserView>> {
     Ok(AppJson(
-        users::set_disabled(&state.db, &actor, id, false).await?,
+        users::set_disabled(&state.db, &state.sessions, &actor, id, false).await?,
     ))
 }
 
@@ -90,6 +90,6 @@ pub async fn reset_password(
     AppPath(id): AppPath<i64>,
     AppJson(input): AppJson<ResetPassword>,
 ) -> ApiResult<StatusCode> {
-    users::reset_password(&state.db, &actor, id, input.password).await?;
+    users::reset_password(&state.db, &state.sessions, &actor, id, input.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

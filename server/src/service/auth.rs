@@ -12,7 +12,9 @@ use domain::Role;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use super::session_cache::SessionCache;
 use super::{Actor, ServiceError, ServiceResult};
+use crate::storage::sessions::Ended;
 use crate::storage::{self, now_ms, Db};
 
 /// How long a session lasts: a working week, so officers in the field are not
@@ -121,20 +123,34 @@ pub async fn login(db: &Db, username: &str, password: &str) -> ServiceResult<New
     Ok(NewSession { token, me })
 }
 
-pub async fn logout(db: &Db, token: &str) -> ServiceResult<()> {
-    storage::sessions::delete(db, &hash_token(token)).await?;
+pub async fn logout(db: &Db, sessions: &SessionCache, token: &str) -> ServiceResult<()> {
+    let token_hash = hash_token(token);
+    storage::sessions::delete(db, &token_hash).await?;
+    sessions.forget(&Ended::Session(token_hash));
     Ok(())
 }
 
-/// The user of a session token, if the session is live and the user enabled.
+/// The user of a session token, if the session is live and the user enabled:
+/// from the cache when it has the session, else from the database.
 pub async fn authenticate(
     db: &Db,
+    sessions: &SessionCache,
     token: &str,
     request_id: Option<String>,
 ) -> ServiceResult<Actor> {
-    let row = storage::sessions::find_user(db, &hash_token(token), now_ms())
-        .await?
-        .ok_or(ServiceError::Unauthenticated)?;
+    let token_hash = hash_token(token);
+    let now = now_ms();
+    let row = match sessions.get(&token_hash, now) {
+        Some(row) => row,
+        None => {
+            let seen = sessions.generation();
+            let row = storage::sessions::find_user(db, &token_hash, now)
+                .await?
+                .ok_or(ServiceError::Unauthenticated)?;
+            sessions.put(&token_hash, row.clone(), seen);
+            row
+        }
+    };
     let role = Role::parse(&row.role).ok_or_else(|| anyhow::anyhow!("unknown role in database"))?;
     Ok(Actor {
         user_id: row.user_id,

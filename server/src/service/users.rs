@@ -8,7 +8,9 @@ use serde::Serialize;
 
 use super::audit::{self, snapshot, Change};
 use super::auth::hash_password;
+use super::session_cache::SessionCache;
 use super::{Actor, ServiceError, ServiceResult};
+use crate::storage::sessions::Ended;
 use crate::storage::{
     self, is_unique_violation, now_ms, users::NewUserRow, users::UserRow, Db, Tx,
 };
@@ -133,9 +135,10 @@ pub async fn create(db: &Db, actor: Option<&Actor>, input: NewUser) -> ServiceRe
 }
 
 /// Disables or re-enables an account; disabling ends its sessions at once.
-#[tracing::instrument(skip(db, actor))]
+#[tracing::instrument(skip(db, sessions, actor))]
 pub async fn set_disabled(
     db: &Db,
+    sessions: &SessionCache,
     actor: &Actor,
     user_id: i64,
     disabled: bool,
@@ -172,13 +175,17 @@ pub async fn set_disabled(
     )
     .await?;
     tx.commit().await?;
+    if disabled {
+        sessions.forget(&Ended::User(user_id));
+    }
     view(after)
 }
 
 /// Sets a new password chosen by the admin and ends the user's sessions.
-#[tracing::instrument(skip(db, actor, password))]
+#[tracing::instrument(skip(db, sessions, actor, password))]
 pub async fn reset_password(
     db: &Db,
+    sessions: &SessionCache,
     actor: &Actor,
     user_id: i64,
     password: String,
@@ -205,6 +212,7 @@ pub async fn reset_password(
     )
     .await?;
     tx.commit().await?;
+    sessions.forget(&Ended::User(user_id));
     Ok(())
 }
 

@@ -6,7 +6,9 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
+use server::service::session_cache::ENTRY_LIFETIME;
 use sqlx::Connection;
+use std::time::{Duration, Instant};
 
 use crate::helpers::{
     get, json_body, on_both, post, postgres_url, spawn_app, today_in_china, Backend, DEMO_PASSWORD,
@@ -44,18 +46,121 @@ async fn a_session_a_write_and_a_logout_on_one_instance_hold_on_the_other() {
         assert_eq!(read.status(), StatusCode::OK);
         assert_eq!(json_body(read).await["summary"], "两台实例之间的线索。");
 
-        // Logging out on the second ends the session on the first too.
+        // Logging out on the second ends the session on the first too, though
+        // the first has it cached: PostgreSQL announces the ending to it.
         let logout = officer
             .post(other.url("/api/v1/auth/logout"))
             .send()
             .await
             .unwrap();
         assert!(logout.status().is_success(), "{}", logout.status());
-        let me = get(&officer, app.url("/api/v1/auth/me")).await;
-        assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+        refused_within_a_second(&officer, app.url("/api/v1/auth/me")).await;
         app
     })
     .await;
+}
+
+#[tokio::test]
+async fn disabling_a_user_on_one_instance_ends_their_sessions_on_the_other() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let other = app.other_instance().await;
+        let admin = app.client_for("admin").await;
+        let officer = app.client_for("chen.ming").await;
+        // Both instances have checked (and cached) the officer's session.
+        let me = json_body(get(&officer, other.url("/api/v1/auth/me")).await).await;
+        assert_eq!(
+            get(&officer, app.url("/api/v1/cases")).await.status(),
+            StatusCode::OK
+        );
+        let id = me["id"].as_i64().unwrap();
+        let disabled = admin
+            .post(app.url(&format!("/api/v1/users/{id}/disable")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(disabled.status(), StatusCode::OK);
+        // At once on the instance that disabled the user...
+        assert_eq!(
+            get(&officer, app.url("/api/v1/auth/me")).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        // ...and as soon as the announcement arrives on the other.
+        refused_within_a_second(&officer, other.url("/api/v1/cases")).await;
+        app
+    })
+    .await;
+}
+
+/// A session ended while an instance could not hear the announcement (its
+/// listening connection was cut) is not served from that instance's cache:
+/// the cache starts afresh when the listener reconnects, well before an
+/// entry's lifetime runs out.
+#[tokio::test]
+async fn a_session_ended_while_the_listener_was_cut_is_not_served_from_the_cache() {
+    let Some(admin_url) = postgres_url() else {
+        eprintln!("skipped: TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let app = spawn_app(Backend::Postgres).await;
+    app.load_demo().await;
+    let officer = app.client_for("wang.fang").await;
+    assert_eq!(
+        get(&officer, app.url("/api/v1/auth/me")).await.status(),
+        StatusCode::OK
+    );
+
+    let database = app.database_url.rsplit('/').next().unwrap().to_string();
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    let cut: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = $1 AND query LIKE 'LISTEN %'",
+    )
+    .bind(&database)
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert_eq!(cut, [true], "the instance listens on one connection");
+    // Ended behind the server's back, with no announcement at all.
+    let mut db = sqlx::PgConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM sessions")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    admin.close().await.unwrap();
+
+    let waited = refused_within(&officer, app.url("/api/v1/auth/me"), Duration::from_secs(3)).await;
+    assert!(
+        waited < ENTRY_LIFETIME,
+        "refused after {waited:?}, not merely when the entry aged out"
+    );
+    app.shutdown().await;
+}
+
+/// Waits (briefly) for `url` to refuse the client's session.
+async fn refused_within_a_second(client: &reqwest::Client, url: String) {
+    refused_within(client, url, Duration::from_secs(1)).await;
+}
+
+/// How long `url` took to refuse the client's session; fails the test if it
+/// did not within `limit`.
+async fn refused_within(client: &reqwest::Client, url: String, limit: Duration) -> Duration {
+    let start = Instant::now();
+    loop {
+        let status = get(client, url.clone()).await.status();
+        if status == StatusCode::UNAUTHORIZED {
+            return start.elapsed();
+        }
+        assert_eq!(status, StatusCode::OK, "{url}");
+        assert!(
+            start.elapsed() < limit,
+            "{url} still accepted the session after {limit:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]
