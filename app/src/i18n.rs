@@ -64,6 +64,14 @@ impl I18n {
         self.lang.get().text(key)
     }
 
+    /// The text of `key` as a view that follows the language. Every label in
+    /// the interface is this one closure type, so its rendering is compiled
+    /// once into the WASM, not once per label (a closure per label was
+    /// hundreds of copies, each compiled on the phone the first time it ran).
+    pub fn text(self, key: Key) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+        move || self.t(key)
+    }
+
     /// The text of `key` with `{name}` placeholders filled in.
     pub fn t_with(&self, key: Key, args: &[(&str, &str)]) -> String {
         let mut text = self.t(key).to_string();

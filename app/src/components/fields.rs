@@ -12,7 +12,7 @@ pub fn VillageSelect(value: RwSignal<String>, #[prop(optional)] any: bool) -> im
     let i18n = use_i18n();
     let villages = Resource::new(|| (), |_| api::list_villages());
     view! {
-        <select name="village_id" required=!any bind:value=value aria-label=move || i18n.t(Key::CaseVillage)>
+        <select name="village_id" required=!any bind:value=value aria-label=i18n.text(Key::CaseVillage)>
             <option value="">{move || if any { i18n.t(Key::CasesAnyVillage) } else { i18n.t(Key::UsersChoose) }}</option>
             <Transition>
                 {move || Suspend::new(async move {

@@ -59,8 +59,8 @@ pub fn GreenChannel(deadline: Option<i64>, confirmed: bool, now: RwSignal<i64>) 
     };
     view! {
         <span class="badge green" class:overdue=overdue>
-            {move || i18n.t(Key::CasesGreenChannel)}
-            {(!confirmed).then(|| view! { " (" {move || i18n.t(Key::CasesGreenChannelUnconfirmed)} ")" })}
+            {i18n.text(Key::CasesGreenChannel)}
+            {(!confirmed).then(|| view! { " (" {i18n.text(Key::CasesGreenChannelUnconfirmed)} ")" })}
             {clock}
         </span>
     }

@@ -52,7 +52,7 @@ where
     let me = use_me();
     let i18n = use_i18n();
     view! {
-        <Suspense fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{i18n.text(Key::CommonLoading)}</p> }>
             {
                 let page = page.clone();
                 move || {
@@ -92,19 +92,19 @@ fn Layout(me: Me, children: Children) -> impl IntoView {
     view! {
         <div class="app">
             <header class="topbar">
-                <span class="brand">{move || i18n.t(Key::AppName)}</span>
+                <span class="brand">{i18n.text(Key::AppName)}</span>
                 <span class="who" data-testid="who">{me.display_name.clone()}</span>
                 <LanguageSwitch/>
             </header>
-            <nav class="nav" aria-label=move || i18n.t(Key::NavMain)>
+            <nav class="nav" aria-label=i18n.text(Key::NavMain)>
                 <A href="/">
                     <NavIcon path="M3 11l9-8 9 8v10h-6v-6H9v6H3z"/>
-                    <span>{move || i18n.t(Key::NavHome)}</span>
+                    <span>{i18n.text(Key::NavHome)}</span>
                 </A>
                 {logs_leads.then(|| view! {
                     <A href="/leads">
                         <NavIcon path="M4 4h16v12H8l-4 4zm4 5h8V7H8zm0 4h5v-2H8z"/>
-                        <span>{move || i18n.t(Key::NavLeads)}</span>
+                        <span>{i18n.text(Key::NavLeads)}</span>
                     </A>
                 })}
                 {reads_cases.then(|| view! {
@@ -116,36 +116,36 @@ fn Layout(me: Me, children: Children) -> impl IntoView {
                 {reads_referrals.then(|| view! {
                     <A href="/referrals">
                         <NavIcon path="M4 12h11l-4-4 1.4-1.4L19 13l-6.6 6.4L11 18l4-4H4zM4 4h16v2H4z"/>
-                        <span>{move || i18n.t(Key::NavReferrals)}</span>
+                        <span>{i18n.text(Key::NavReferrals)}</span>
                     </A>
                 })}
                 {reads_money.then(|| view! {
                     <A href="/money">
                         <NavIcon path="M3 6h18v12H3zm2 2v8h14V8zm7 1.5a2.5 2.5 0 1 1 0 5 2.5 2.5 0 0 1 0-5z"/>
-                        <span>{move || i18n.t(Key::NavMoney)}</span>
+                        <span>{i18n.text(Key::NavMoney)}</span>
                     </A>
                 })}
                 {reads_stats.then(|| view! {
                     <A href="/stats">
                         <NavIcon path="M4 20V10h3v10zm6.5 0V4h3v16zM17 20v-7h3v7z"/>
-                        <span>{move || i18n.t(Key::NavStats)}</span>
+                        <span>{i18n.text(Key::NavStats)}</span>
                     </A>
                 })}
                 {is_admin.then(|| view! {
                     <A href="/admin/users">
                         <NavIcon path="M16 11a4 4 0 1 0-8 0 4 4 0 0 0 8 0zM4 21c0-4 4-6 8-6s8 2 8 6z"/>
-                        <span>{move || i18n.t(Key::NavUsers)}</span>
+                        <span>{i18n.text(Key::NavUsers)}</span>
                     </A>
                 })}
                 {manages_agencies.then(|| view! {
                     <A href="/admin/agencies">
                         <NavIcon path="M3 21V9l9-6 9 6v12h-6v-7H9v7zm2-2h2v-7h10v7h2v-9l-7-4.7L5 10z"/>
-                        <span>{move || i18n.t(Key::NavAgencies)}</span>
+                        <span>{i18n.text(Key::NavAgencies)}</span>
                     </A>
                 })}
                 <button type="button" class="nav-button" on:click=move |_| { logout.dispatch(()); }>
                     <NavIcon path="M10 4H4v16h6v-2H6V6h4zm4 3l-1.4 1.4 2.6 2.6H8v2h7.2l-2.6 2.6L14 17l5-5z"/>
-                    <span>{move || i18n.t(Key::NavLogout)}</span>
+                    <span>{i18n.text(Key::NavLogout)}</span>
                 </button>
             </nav>
             <main id="main" class="content">{children()}</main>
@@ -171,10 +171,10 @@ pub fn LanguageSwitch() -> impl IntoView {
             type="button"
             class="lang-switch"
             data-testid="lang-switch"
-            aria-label=move || i18n.t(Key::LangSwitchLabel)
+            aria-label=i18n.text(Key::LangSwitchLabel)
             on:click=move |_| i18n.switch_to(i18n.lang().other())
         >
-            {move || i18n.t(Key::LangSwitch)}
+            {i18n.text(Key::LangSwitch)}
         </button>
     }
 }

@@ -17,14 +17,14 @@ pub fn AgenciesPage() -> impl IntoView {
     let reload = move || agencies.refetch();
     view! {
         <section class="card">
-            <h1>{move || i18n.t(Key::AgenciesTitle)}</h1>
-            <p class="muted">{move || i18n.t(Key::AgenciesIntro)}</p>
+            <h1>{i18n.text(Key::AgenciesTitle)}</h1>
+            <p class="muted">{i18n.text(Key::AgenciesIntro)}</p>
             <p class="notice" role="status" data-testid="agencies-notice">{move || notice.get()}</p>
         </section>
-        <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{i18n.text(Key::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
                 match agencies.await {
-                    Ok(list) if list.is_empty() => view! { <p class="card muted">{move || i18n.t(Key::AgenciesEmpty)}</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="card muted">{i18n.text(Key::AgenciesEmpty)}</p> }.into_any(),
                     Ok(list) => view! {
                         <ul class="stack" data-testid="agencies">
                             {list.into_iter().map(|agency| view! { <li><AgencyCard agency notice/></li> }).collect_view()}
@@ -44,7 +44,7 @@ fn ServiceChecks(chosen: RwSignal<Vec<Service>>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <fieldset class="service-checks">
-            <legend>{move || i18n.t(Key::AgenciesServices)}</legend>
+            <legend>{i18n.text(Key::AgenciesServices)}</legend>
             {Service::ALL.iter().map(|s| {
                 let s = *s;
                 view! {
@@ -101,7 +101,7 @@ fn AgencyCard(agency: Agency, notice: RwSignal<Option<String>>) -> impl IntoView
                 save.dispatch(chosen.get_untracked());
             }>
                 <ServiceChecks chosen/>
-                <button type="submit" disabled=move || save.pending().get()>{move || i18n.t(Key::AgenciesSaveServices)}</button>
+                <button type="submit" disabled=move || save.pending().get()>{i18n.text(Key::AgenciesSaveServices)}</button>
             </form>
         </article>
     }
@@ -144,14 +144,14 @@ where
     };
     view! {
         <section class="card">
-            <h2>{move || i18n.t(Key::AgenciesAdd)}</h2>
+            <h2>{i18n.text(Key::AgenciesAdd)}</h2>
             <form class="stack" on:submit=on_submit data-testid="add-agency">
                 <label>
-                    <span>{move || i18n.t(Key::AgenciesName)}</span>
+                    <span>{i18n.text(Key::AgenciesName)}</span>
                     <input name="name" required bind:value=name/>
                 </label>
                 <label>
-                    <span>{move || i18n.t(Key::AgenciesKind)}</span>
+                    <span>{i18n.text(Key::AgenciesKind)}</span>
                     <select name="kind" bind:value=kind>
                         {AGENCY_KINDS.iter().map(|k| view! {
                             <option value=*k>{move || label(i18n, "agency_kind", k)}</option>
@@ -160,7 +160,7 @@ where
                 </label>
                 <ServiceChecks chosen/>
                 <p class="error" role="alert">{move || error.get()}</p>
-                <button type="submit" class="primary" disabled=move || create.pending().get()>{move || i18n.t(Key::AgenciesAdd)}</button>
+                <button type="submit" class="primary" disabled=move || create.pending().get()>{i18n.text(Key::AgenciesAdd)}</button>
             </form>
         </section>
     }

@@ -71,7 +71,7 @@ pub fn CasePage(me: Me) -> impl IntoView {
     let now = RwSignal::new(0i64);
     Effect::new(move |_| now.set(js_now()));
     view! {
-        <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{i18n.text(Key::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
                 // The referral part is extra: the case shows even when it cannot load.
                 let referrals_now = referrals.await;
@@ -124,16 +124,16 @@ where
             {d.green_channel.then(|| view! { <GreenChannel deadline=d.green_channel_deadline confirmed=d.green_channel_confirmed now/> })}
             {d.can_confirm_green_channel.then(|| view! { <DecideGreenChannel case_id=d.id on_change/> })}
             <dl class="facts">
-                <dt>{move || i18n.t(Key::CaseChannel)}</dt><dd>{move || label(i18n, "channel", channel)}</dd>
-                <dt>{move || i18n.t(Key::CaseVillage)}</dt><dd>{d.village.name.clone()}</dd>
-                <dt>{move || i18n.t(Key::CaseOfficer)}</dt><dd>{d.officer.name.clone()}</dd>
-                {d.criminal_case_ref.clone().map(|r| view! { <dt>{move || i18n.t(Key::CaseCriminalCase)}</dt><dd>{r}</dd> })}
+                <dt>{i18n.text(Key::CaseChannel)}</dt><dd>{move || label(i18n, "channel", channel)}</dd>
+                <dt>{i18n.text(Key::CaseVillage)}</dt><dd>{d.village.name.clone()}</dd>
+                <dt>{i18n.text(Key::CaseOfficer)}</dt><dd>{d.officer.name.clone()}</dd>
+                {d.criminal_case_ref.clone().map(|r| view! { <dt>{i18n.text(Key::CaseCriminalCase)}</dt><dd>{r}</dd> })}
             </dl>
             <p>{d.summary.clone()}</p>
             <PrivacyNotes detail=d.clone() show_reads/>
         </section>
         <section class="card">
-            <h2>{move || i18n.t(Key::CaseApplicant)}</h2>
+            <h2>{i18n.text(Key::CaseApplicant)}</h2>
             <Person person=d.applicant.clone()/>
             {d.agent.clone().map(|agent| {
                 let relationship = relationship.clone();
@@ -145,10 +145,10 @@ where
         </section>
         {(d.proposed_amount_fen.is_some()).then(|| view! {
             <section class="card" data-testid="proposal">
-                <h2>{move || i18n.t(Key::CaseProposal)}</h2>
+                <h2>{i18n.text(Key::CaseProposal)}</h2>
                 <dl class="facts">
-                    {d.proposed_amount_fen.map(|f| view! { <dt>{move || i18n.t(Key::CaseProposedAmount)}</dt><dd>{move || yuan(i18n, f)}</dd> })}
-                    {d.approved_amount_fen.map(|f| view! { <dt>{move || i18n.t(Key::CaseApprovedAmount)}</dt><dd>{move || yuan(i18n, f)}</dd> })}
+                    {d.proposed_amount_fen.map(|f| view! { <dt>{i18n.text(Key::CaseProposedAmount)}</dt><dd>{move || yuan(i18n, f)}</dd> })}
+                    {d.approved_amount_fen.map(|f| view! { <dt>{i18n.text(Key::CaseApprovedAmount)}</dt><dd>{move || yuan(i18n, f)}</dd> })}
                 </dl>
                 <p>{d.proposal_reasoning.clone()}</p>
             </section>
@@ -161,7 +161,7 @@ where
         {money.filter(|_| d.approved_amount_fen.is_some()).map(|view| view! { <MoneySection view on_change/> })}
         {referrals.map(|(data, agencies)| view! { <CaseReferralsSection case_id=d.id data agencies on_change/> })}
         <section class="card">
-            <h2>{move || i18n.t(Key::CaseStages)}</h2>
+            <h2>{i18n.text(Key::CaseStages)}</h2>
             <ol class="stages" data-testid="stages">
                 {d.stages.iter().map(|span| {
                     let running = span.left_at.is_none();
@@ -171,16 +171,16 @@ where
                         <li class:overdue=span.overdue>
                             <StateBadge state=span.state/>
                             <span class="duration">{move || duration_text(i18n, duration)}</span>
-                            {running.then(|| view! { <span class="muted">{move || i18n.t(Key::CaseStageRunning)}</span> })}
+                            {running.then(|| view! { <span class="muted">{i18n.text(Key::CaseStageRunning)}</span> })}
                             {limit.map(|l| view! { <span class="muted">{move || i18n.t_with(Key::CaseStageLimit, &[("duration", &duration_text(i18n, l))])}</span> })}
-                            {span.overdue.then(|| view! { <strong class="late">{move || i18n.t(Key::CaseStageOverdue)}</strong> })}
+                            {span.overdue.then(|| view! { <strong class="late">{i18n.text(Key::CaseStageOverdue)}</strong> })}
                         </li>
                     }
                 }).collect_view()}
             </ol>
         </section>
         <section class="card">
-            <h2>{move || i18n.t(Key::CaseTimeline)}</h2>
+            <h2>{i18n.text(Key::CaseTimeline)}</h2>
             <ol class="timeline" data-testid="timeline">
                 {d.timeline.iter().map(|e| {
                     let action = e.action.clone();
@@ -211,17 +211,17 @@ fn PrivacyNotes(detail: CaseDetail, show_reads: bool) -> impl IntoView {
     let id = detail.id;
     view! {
         <div class="privacy-notes" data-testid="privacy-notes">
-            {detail.protected.then(|| view! { <p class="muted">{move || i18n.t(Key::PrivacyProtectedNote)}</p> })}
-            {(!detail.full_details).then(|| view! { <p class="muted" data-testid="masked-note">{move || i18n.t(Key::PrivacyMaskedNote)}</p> })}
+            {detail.protected.then(|| view! { <p class="muted">{i18n.text(Key::PrivacyProtectedNote)}</p> })}
+            {(!detail.full_details).then(|| view! { <p class="muted" data-testid="masked-note">{i18n.text(Key::PrivacyMaskedNote)}</p> })}
             {detail.access_expires_at.map(|until| {
                 let until = format_china_datetime(until);
                 view! { <p class="notice" data-testid="access-until">{move || i18n.t_with(Key::PrivacyAccessUntil, &[("until", &until)])}</p> }
             })}
-            {detail.archived_at.map(|_| view! { <p class="muted">{move || i18n.t(Key::PrivacyArchived)}</p> })}
+            {detail.archived_at.map(|_| view! { <p class="muted">{i18n.text(Key::PrivacyArchived)}</p> })}
             <div class="actions no-print">
-                <a class="button" href=format!("/cases/{id}/print") data-testid="print-link">{move || i18n.t(Key::PrivacyPrintCase)}</a>
+                <a class="button" href=format!("/cases/{id}/print") data-testid="print-link">{i18n.text(Key::PrivacyPrintCase)}</a>
                 {(detail.protected && show_reads).then(|| view! {
-                    <a class="button" href=format!("/cases/{id}/reads") data-testid="reads-link">{move || i18n.t(Key::PrivacyReads)}</a>
+                    <a class="button" href=format!("/cases/{id}/reads") data-testid="reads-link">{i18n.text(Key::PrivacyReads)}</a>
                 })}
             </div>
         </div>
@@ -251,13 +251,13 @@ where
     });
     view! {
         <div class="confirm-green" data-testid="green-channel-decision">
-            <button type="button" class="primary" on:click=move |_| { confirm.dispatch(()); }>{move || i18n.t(Key::CaseConfirmGreenChannel)}</button>
+            <button type="button" class="primary" on:click=move |_| { confirm.dispatch(()); }>{i18n.text(Key::CaseConfirmGreenChannel)}</button>
             <form class="inline-form" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); decline.dispatch(reason.get_untracked()); }>
                 <label>
-                    <span>{move || i18n.t(Key::CaseGreenChannelDeclineReason)}</span>
+                    <span>{i18n.text(Key::CaseGreenChannelDeclineReason)}</span>
                     <input name="green_channel_reason" required bind:value=reason/>
                 </label>
-                <button type="submit">{move || i18n.t(Key::CaseDeclineGreenChannel)}</button>
+                <button type="submit">{i18n.text(Key::CaseDeclineGreenChannel)}</button>
             </form>
             <p class="error" role="alert">{move || error.get()}</p>
         </div>
@@ -272,9 +272,9 @@ fn Person(person: PersonView) -> impl IntoView {
             <strong>{person.name.clone()}</strong>
             <div class="badges"><GroupBadges groups=person.priority_groups.clone()/></div>
             <dl class="facts">
-                {person.id_number.clone().map(|n| view! { <dt>{move || i18n.t(Key::CaseIdNumber)}</dt><dd>{n}</dd> })}
-                {person.phone.clone().map(|p| view! { <dt>{move || i18n.t(Key::CasePhone)}</dt><dd>{p}</dd> })}
-                <dt>{move || i18n.t(Key::CaseVillage)}</dt><dd>{person.village.name.clone()}</dd>
+                {person.id_number.clone().map(|n| view! { <dt>{i18n.text(Key::CaseIdNumber)}</dt><dd>{n}</dd> })}
+                {person.phone.clone().map(|p| view! { <dt>{i18n.text(Key::CasePhone)}</dt><dd>{p}</dd> })}
+                <dt>{i18n.text(Key::CaseVillage)}</dt><dd>{person.village.name.clone()}</dd>
             </dl>
         </div>
     }
@@ -335,7 +335,7 @@ where
         <form class="stack action-form" on:submit=on_submit data-action=name>
             {action.needs_amount().then(|| view! {
                 <label>
-                    <span>{move || i18n.t(Key::CaseAmountYuan)}</span>
+                    <span>{i18n.text(Key::CaseAmountYuan)}</span>
                     <input name="amount" inputmode="decimal" required bind:value=amount/>
                 </label>
             })}

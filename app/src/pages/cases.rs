@@ -87,22 +87,22 @@ pub fn CasesPage(me: Me) -> impl IntoView {
                 page.set(1);
                 text.set(search.get_untracked());
             }>
-                <input type="search" name="q" bind:value=search placeholder=move || i18n.t(Key::CasesSearch) aria-label=move || i18n.t(Key::CasesSearch)/>
-                <select name="state" aria-label=move || i18n.t(Key::CasesAnyState) on:change=move |ev| { page.set(1); state.set(event_target_value(&ev)); } prop:value=move || state.get()>
-                    <option value="">{move || i18n.t(Key::CasesAnyState)}</option>
+                <input type="search" name="q" bind:value=search placeholder=i18n.text(Key::CasesSearch) aria-label=i18n.text(Key::CasesSearch)/>
+                <select name="state" aria-label=i18n.text(Key::CasesAnyState) on:change=move |ev| { page.set(1); state.set(event_target_value(&ev)); } prop:value=move || state.get()>
+                    <option value="">{i18n.text(Key::CasesAnyState)}</option>
                     {CaseState::ALL.iter().map(|s| view! { <option value=s.as_str()>{move || label(i18n, "state", s.as_str())}</option> }).collect_view()}
                 </select>
-                <select name="channel" aria-label=move || i18n.t(Key::CasesAnyChannel) on:change=move |ev| { page.set(1); channel.set(event_target_value(&ev)); }>
-                    <option value="">{move || i18n.t(Key::CasesAnyChannel)}</option>
+                <select name="channel" aria-label=i18n.text(Key::CasesAnyChannel) on:change=move |ev| { page.set(1); channel.set(event_target_value(&ev)); }>
+                    <option value="">{i18n.text(Key::CasesAnyChannel)}</option>
                     {Channel::ALL.iter().map(|c| view! { <option value=c.as_str()>{move || label(i18n, "channel", c.as_str())}</option> }).collect_view()}
                 </select>
-                <select name="priority_group" aria-label=move || i18n.t(Key::CasesAnyGroup) on:change=move |ev| { page.set(1); group.set(event_target_value(&ev)); }>
-                    <option value="">{move || i18n.t(Key::CasesAnyGroup)}</option>
+                <select name="priority_group" aria-label=i18n.text(Key::CasesAnyGroup) on:change=move |ev| { page.set(1); group.set(event_target_value(&ev)); }>
+                    <option value="">{i18n.text(Key::CasesAnyGroup)}</option>
                     {PriorityGroup::ALL.iter().map(|g| view! { <option value=g.as_str()>{move || label(i18n, "group", g.as_str())}</option> }).collect_view()}
                 </select>
                 <VillageSelect value=village any=true/>
-                <select name="officer_id" aria-label=move || i18n.t(Key::CasesAnyOfficer) on:change=move |ev| { page.set(1); officer.set(event_target_value(&ev)); }>
-                    <option value="">{move || i18n.t(Key::CasesAnyOfficer)}</option>
+                <select name="officer_id" aria-label=i18n.text(Key::CasesAnyOfficer) on:change=move |ev| { page.set(1); officer.set(event_target_value(&ev)); }>
+                    <option value="">{i18n.text(Key::CasesAnyOfficer)}</option>
                     <Transition>
                         {move || Suspend::new(async move {
                             officers.await.unwrap_or_default().into_iter().map(|o| view! {
@@ -111,8 +111,8 @@ pub fn CasesPage(me: Me) -> impl IntoView {
                         })}
                     </Transition>
                 </select>
-                <select name="year" aria-label=move || i18n.t(Key::CasesAnyYear) on:change=move |ev| { page.set(1); year.set(event_target_value(&ev)); }>
-                    <option value="">{move || i18n.t(Key::CasesAnyYear)}</option>
+                <select name="year" aria-label=i18n.text(Key::CasesAnyYear) on:change=move |ev| { page.set(1); year.set(event_target_value(&ev)); }>
+                    <option value="">{i18n.text(Key::CasesAnyYear)}</option>
                     <Transition>
                         {move || Suspend::new(async move {
                             years.await.unwrap_or_default().into_iter().map(|y| {
@@ -124,18 +124,18 @@ pub fn CasesPage(me: Me) -> impl IntoView {
                 </select>
                 <label class="check">
                     <input type="checkbox" prop:checked=move || mine.get() on:change=move |ev| { page.set(1); mine.set(event_target_checked(&ev)); }/>
-                    <span>{move || i18n.t(Key::CasesMine)}</span>
+                    <span>{i18n.text(Key::CasesMine)}</span>
                 </label>
                 <label class="check">
                     <input type="checkbox" name="overdue" prop:checked=move || overdue.get() on:change=move |ev| { page.set(1); overdue.set(event_target_checked(&ev)); }/>
-                    <span>{move || i18n.t(Key::CasesOnlyOverdue)}</span>
+                    <span>{i18n.text(Key::CasesOnlyOverdue)}</span>
                 </label>
             </form>
         </section>
-        <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{i18n.text(Key::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
                 match cases.await {
-                    Ok(list) if list.items.is_empty() => view! { <p class="card muted">{move || i18n.t(Key::CasesEmpty)}</p> }.into_any(),
+                    Ok(list) if list.items.is_empty() => view! { <p class="card muted">{i18n.text(Key::CasesEmpty)}</p> }.into_any(),
                     Ok(list) => {
                         let total = list.total;
                         let (total_key, has_next) = if list.total_exact {
@@ -166,9 +166,9 @@ pub fn CasesPage(me: Me) -> impl IntoView {
                                 }).collect_view()}
                             </ul>
                             <div class="pager">
-                                <button type="button" disabled=move || page.get() <= 1 on:click=move |_| page.update(|p| *p -= 1)>{move || i18n.t(Key::CasesPrevious)}</button>
+                                <button type="button" disabled=move || page.get() <= 1 on:click=move |_| page.update(|p| *p -= 1)>{i18n.text(Key::CasesPrevious)}</button>
                                 <span>{move || i18n.t_with(total_key, &[("total", &total.to_string())])}</span>
-                                <button type="button" disabled=!has_next on:click=move |_| page.update(|p| *p += 1)>{move || i18n.t(Key::CasesNext)}</button>
+                                <button type="button" disabled=!has_next on:click=move |_| page.update(|p| *p += 1)>{i18n.text(Key::CasesNext)}</button>
                             </div>
                         }.into_any()
                     }

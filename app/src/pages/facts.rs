@@ -77,7 +77,7 @@ where
         .collect_view();
     view! {
         <section class="card case-facts" data-testid="case-facts">
-            <h2>{move || i18n.t(Key::FactsTitle)}</h2>
+            <h2>{i18n.text(Key::FactsTitle)}</h2>
             <dl class="facts">{rows}</dl>
             {(!conflicts.is_empty()).then(|| view! { <Conflicts conflicts current=facts.clone() can_resolve on_change/> })}
             {can_edit.then(|| view! { <FactsForm case_id facts/> })}
@@ -111,8 +111,8 @@ where
     });
     view! {
         <div class="fact-conflicts" data-testid="fact-conflicts">
-            <h3>{move || i18n.t(Key::FactsConflictsTitle)}</h3>
-            <p class="muted">{move || i18n.t(Key::FactsConflictsIntro)}</p>
+            <h3>{i18n.text(Key::FactsConflictsTitle)}</h3>
+            <p class="muted">{i18n.text(Key::FactsConflictsIntro)}</p>
             <ul>
                 {conflicts.into_iter().map(|c| {
                     let field = c.field;

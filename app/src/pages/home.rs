@@ -38,21 +38,21 @@ pub fn HomePage(me: Me) -> impl IntoView {
             <h2>{move || i18n.t(title)}</h2>
             <p>{move || i18n.t(intro)}</p>
             {(role == Role::Partner).then(|| view! {
-                <A href="/referrals" attr:class="button primary">{move || i18n.t(Key::NavReferrals)}</A>
+                <A href="/referrals" attr:class="button primary">{i18n.text(Key::NavReferrals)}</A>
             })}
             {role.can(domain::Permission::ReadVisits).then(|| view! {
-                <A href="/follow-ups" attr:class="button">{move || i18n.t(Key::NavFollowUps)}</A>
+                <A href="/follow-ups" attr:class="button">{i18n.text(Key::NavFollowUps)}</A>
             })}
             {role.can(domain::Permission::ReadAccessLog).then(|| view! {
-                <A href="/access" attr:class="button">{move || i18n.t(Key::HomeAccessGrants)}</A>
+                <A href="/access" attr:class="button">{i18n.text(Key::HomeAccessGrants)}</A>
             })}
             {(role == Role::VillageCommittee).then(|| view! {
-                <A href="/money" attr:class="button primary">{move || i18n.t(Key::HomeVillageOpen)}</A>
+                <A href="/money" attr:class="button primary">{i18n.text(Key::HomeVillageOpen)}</A>
             })}
             {(role == Role::Admin).then(|| view! {
                 <div class="actions">
-                    <A href="/admin/users" attr:class="button primary">{move || i18n.t(Key::HomeManageUsers)}</A>
-                    <A href="/admin/agencies" attr:class="button">{move || i18n.t(Key::HomeManageAgencies)}</A>
+                    <A href="/admin/users" attr:class="button primary">{i18n.text(Key::HomeManageUsers)}</A>
+                    <A href="/admin/agencies" attr:class="button">{i18n.text(Key::HomeManageAgencies)}</A>
                 </div>
             })}
         </section>

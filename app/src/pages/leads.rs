@@ -33,29 +33,29 @@ pub fn LeadsPage() -> impl IntoView {
     view! {
         <section class="card">
             <div class="case-head">
-                <h1>{move || i18n.t(Key::LeadsTitle)}</h1>
+                <h1>{i18n.text(Key::LeadsTitle)}</h1>
                 <div class="lead-actions">
-                    <A href="/screening" attr:class="button">{move || i18n.t(Key::ScreeningLink)}</A>
-                    <A href="/leads/new" attr:class="button primary">{move || i18n.t(Key::LeadsNew)}</A>
+                    <A href="/screening" attr:class="button">{i18n.text(Key::ScreeningLink)}</A>
+                    <A href="/leads/new" attr:class="button primary">{i18n.text(Key::LeadsNew)}</A>
                 </div>
             </div>
             <div class="filters">
-                <select name="lead_status" aria-label=move || i18n.t(Key::CasesAnyState) bind:value=status>
-                    <option value="">{move || i18n.t(Key::CasesAnyState)}</option>
+                <select name="lead_status" aria-label=i18n.text(Key::CasesAnyState) bind:value=status>
+                    <option value="">{i18n.text(Key::CasesAnyState)}</option>
                     {LeadStatus::ALL.iter().map(|s| s.as_str()).map(|s| view! {
                         <option value=s>{move || label(i18n, "lead_status", s)}</option>
                     }).collect_view()}
                 </select>
-                <select name="lead_channel" aria-label=move || i18n.t(Key::CasesAnyChannel) bind:value=channel>
-                    <option value="">{move || i18n.t(Key::CasesAnyChannel)}</option>
+                <select name="lead_channel" aria-label=i18n.text(Key::CasesAnyChannel) bind:value=channel>
+                    <option value="">{i18n.text(Key::CasesAnyChannel)}</option>
                     {Channel::ALL.iter().map(|c| view! { <option value=c.as_str()>{move || label(i18n, "channel", c.as_str())}</option> }).collect_view()}
                 </select>
             </div>
         </section>
-        <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{i18n.text(Key::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
                 match leads.await {
-                    Ok(list) if list.is_empty() => view! { <p class="card muted">{move || i18n.t(Key::LeadsEmpty)}</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="card muted">{i18n.text(Key::LeadsEmpty)}</p> }.into_any(),
                     Ok(list) => view! {
                         <ul class="case-list" data-testid="lead-list">
                             {list.into_iter().map(|lead| view! { <LeadItem lead on_change=move || leads.refetch()/> }).collect_view()}
@@ -135,14 +135,14 @@ where
             {(!open).then(|| view! {
                 <div class="lead-outcome">
                     <span class=format!("badge lead-{status}")>{move || label(i18n, "lead_status", status)}</span>
-                    {case_id.map(|id| view! { <A href=format!("/cases/{id}")>{move || i18n.t(Key::LeadsViewCase)}</A> })}
+                    {case_id.map(|id| view! { <A href=format!("/cases/{id}")>{i18n.text(Key::LeadsViewCase)}</A> })}
                     {decline_reason.clone().map(|r| view! { <p class="comment">{r}</p> })}
                 </div>
             })}
             <Show when=move || open>
             <p class="error" role="alert">{move || error.get()}</p>
             <label>
-                <span>{move || i18n.t(Key::LeadsCriminalCase)}</span>
+                <span>{i18n.text(Key::LeadsCriminalCase)}</span>
                 <input name="criminal_case_ref" bind:value=criminal_case/>
             </label>
             {several.then(|| {
@@ -150,21 +150,21 @@ where
                 let agent_names = names.clone();
                 view! {
                     <label>
-                        <span>{move || i18n.t(Key::LeadsApplicant)}</span>
+                        <span>{i18n.text(Key::LeadsApplicant)}</span>
                         <select name="applicant" bind:value=applicant>
                             {applicant_names.into_iter().enumerate().map(|(i, n)| view! { <option value=i.to_string()>{n}</option> }).collect_view()}
                         </select>
                     </label>
                     <label>
-                        <span>{move || i18n.t(Key::LeadsAgent)}</span>
+                        <span>{i18n.text(Key::LeadsAgent)}</span>
                         <select name="agent" bind:value=agent>
-                            <option value="">{move || i18n.t(Key::LeadsNoAgent)}</option>
+                            <option value="">{i18n.text(Key::LeadsNoAgent)}</option>
                             {agent_names.into_iter().enumerate().map(|(i, n)| view! { <option value=i.to_string()>{n}</option> }).collect_view()}
                         </select>
                     </label>
                     <Show when=move || !agent.get().is_empty()>
                         <label>
-                            <span>{move || i18n.t(Key::LeadsRelationship)}</span>
+                            <span>{i18n.text(Key::LeadsRelationship)}</span>
                             <input name="agent_relationship" required bind:value=relationship/>
                         </label>
                     </Show>
@@ -173,16 +173,16 @@ where
             <div class="lead-actions">
                 <label class="check">
                     <input type="checkbox" prop:checked=move || green.get() on:change=move |ev| green.set(event_target_checked(&ev))/>
-                    <span>{move || i18n.t(Key::LeadsGreenChannel)}</span>
+                    <span>{i18n.text(Key::LeadsGreenChannel)}</span>
                 </label>
-                <button type="button" class="primary" on:click=move |_| { accept.dispatch(green.get_untracked()); }>{move || i18n.t(Key::LeadsAccept)}</button>
+                <button type="button" class="primary" on:click=move |_| { accept.dispatch(green.get_untracked()); }>{i18n.text(Key::LeadsAccept)}</button>
             </div>
             <form class="inline-form" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); decline.dispatch(reason.get_untracked()); }>
                 <label>
-                    <span>{move || i18n.t(Key::LeadsDeclineReason)}</span>
+                    <span>{i18n.text(Key::LeadsDeclineReason)}</span>
                     <input name="reason" required bind:value=reason/>
                 </label>
-                <button type="submit">{move || i18n.t(Key::LeadsDecline)}</button>
+                <button type="submit">{i18n.text(Key::LeadsDecline)}</button>
             </form>
             </Show>
         </li>
@@ -290,33 +290,33 @@ pub fn NewLeadPage() -> impl IntoView {
 
     view! {
         <section class="card">
-            <h1>{move || i18n.t(Key::LeadsNew)}</h1>
+            <h1>{i18n.text(Key::LeadsNew)}</h1>
             <form class="stack" on:submit=on_submit data-testid="new-lead">
                 <label>
-                    <span>{move || i18n.t(Key::LeadsChannel)}</span>
+                    <span>{i18n.text(Key::LeadsChannel)}</span>
                     <select name="channel" bind:value=channel>
                         {Channel::ALL.iter().map(|c| view! { <option value=c.as_str()>{move || label(i18n, "channel", c.as_str())}</option> }).collect_view()}
                     </select>
                 </label>
                 <Show when=move || channel.get() == Channel::InternalReferral.as_str()>
                     <label>
-                        <span>{move || i18n.t(Key::LeadsDepartment)}</span>
+                        <span>{i18n.text(Key::LeadsDepartment)}</span>
                         <input name="channel_detail" bind:value=detail/>
                         <FieldMessage field="channel_detail" errors=field_errors/>
                     </label>
                 </Show>
                 <label>
-                    <span>{move || i18n.t(Key::LeadsReceivedOn)}</span>
+                    <span>{i18n.text(Key::LeadsReceivedOn)}</span>
                     <input name="received_on" type="date" required bind:value=received_on/>
                     <FieldMessage field="received_on" errors=field_errors/>
                 </label>
                 <label>
-                    <span>{move || i18n.t(Key::LeadsReporter)}</span>
+                    <span>{i18n.text(Key::LeadsReporter)}</span>
                     <input name="reporter" required bind:value=reporter/>
                     <FieldMessage field="reporter" errors=field_errors/>
                 </label>
                 <label>
-                    <span>{move || i18n.t(Key::LeadsSummary)}</span>
+                    <span>{i18n.text(Key::LeadsSummary)}</span>
                     <textarea name="summary" rows="4" required bind:value=summary></textarea>
                     <FieldMessage field="summary" errors=field_errors/>
                 </label>
@@ -327,16 +327,16 @@ pub fn NewLeadPage() -> impl IntoView {
                     let key = next_key.get_value();
                     next_key.set_value(key + 1);
                     people.update(|list| list.push(PersonFields::new(key)));
-                }>{move || i18n.t(Key::LeadsAddPerson)}</button>
+                }>{i18n.text(Key::LeadsAddPerson)}</button>
                 <p class="error" role="alert">{move || error.get()}</p>
                 <Show when=move || !duplicates.get().is_empty()>
                     <div class="duplicates" data-testid="duplicates">
-                        <p>{move || i18n.t(Key::LeadsDuplicate)}</p>
+                        <p>{i18n.text(Key::LeadsDuplicate)}</p>
                         <ul>{move || duplicates.get().into_iter().map(|d| view! { <li>{d}</li> }).collect_view()}</ul>
-                        <button type="button" on:click=move |_| { save.dispatch(build(true)); }>{move || i18n.t(Key::LeadsSaveAnyway)}</button>
+                        <button type="button" on:click=move |_| { save.dispatch(build(true)); }>{i18n.text(Key::LeadsSaveAnyway)}</button>
                     </div>
                 </Show>
-                <button type="submit" class="primary" disabled=move || save.pending().get()>{move || i18n.t(Key::LeadsSave)}</button>
+                <button type="submit" class="primary" disabled=move || save.pending().get()>{i18n.text(Key::LeadsSave)}</button>
             </form>
         </section>
     }
@@ -431,27 +431,27 @@ where
                 {move || if index == 0 { i18n.t(Key::LeadsPerson).to_string() } else { i18n.t_with(Key::LeadsPersonN, &[("n", &number)]) }}
             </legend>
             <label>
-                <span>{move || i18n.t(Key::LeadsName)}</span>
+                <span>{i18n.text(Key::LeadsName)}</span>
                 <input name="name" required bind:value=name on:change=move |_| look_up()/>
                 <FieldMessage field="name" errors/>
             </label>
             <label>
-                <span>{move || i18n.t(Key::LeadsIdNumber)}</span>
+                <span>{i18n.text(Key::LeadsIdNumber)}</span>
                 <input name="id_number" autocapitalize="characters" maxlength="18" bind:value=id_number on:change=move |_| look_up()/>
                 <FieldMessage field="id_number" errors/>
             </label>
             <label>
-                <span>{move || i18n.t(Key::CaseVillage)}</span>
+                <span>{i18n.text(Key::CaseVillage)}</span>
                 <VillageSelect value=village_id/>
                 <FieldMessage field="village_id" errors/>
             </label>
             <label>
-                <span>{move || i18n.t(Key::LeadsPhone)}</span>
+                <span>{i18n.text(Key::LeadsPhone)}</span>
                 <input name="phone" type="tel" inputmode="tel" bind:value=phone/>
                 <FieldMessage field="phone" errors/>
             </label>
-            <div class="groups" role="group" aria-label=move || i18n.t(Key::LeadsGroups)>
-                <span class="muted">{move || i18n.t(Key::LeadsGroups)}</span>
+            <div class="groups" role="group" aria-label=i18n.text(Key::LeadsGroups)>
+                <span class="muted">{i18n.text(Key::LeadsGroups)}</span>
                 {PriorityGroup::ALL.iter().map(|g| {
                     let g = *g;
                     view! {
@@ -469,7 +469,7 @@ where
             </div>
             <Show when=move || !matches.get().is_empty()>
                 <div class="duplicates" data-testid="person-matches" role="status">
-                    <p>{move || i18n.t(Key::LeadsMatches)}</p>
+                    <p>{i18n.text(Key::LeadsMatches)}</p>
                     <ul>
                         {move || matches.get().into_iter().map(|m| {
                             let is_case = m.kind == "case";
@@ -493,7 +493,7 @@ where
                 </div>
             </Show>
             {(index > 0).then(|| view! {
-                <button type="button" class="link" on:click=move |_| on_remove(key)>{move || i18n.t(Key::LeadsRemovePerson)}</button>
+                <button type="button" class="link" on:click=move |_| on_remove(key)>{i18n.text(Key::LeadsRemovePerson)}</button>
             })}
         </fieldset>
     }

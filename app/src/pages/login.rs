@@ -51,14 +51,14 @@ pub fn LoginPage() -> impl IntoView {
                 <div class="login-head">
                     <img src="/icons/icon.svg" alt="" width="48" height="48"/>
                     <div>
-                        <h1>{move || i18n.t(Key::AppName)}</h1>
-                        <p class="muted">{move || i18n.t(Key::AppTagline)}</p>
+                        <h1>{i18n.text(Key::AppName)}</h1>
+                        <p class="muted">{i18n.text(Key::AppTagline)}</p>
                     </div>
                 </div>
                 <form on:submit=on_submit class="stack">
-                    <h2>{move || i18n.t(Key::LoginTitle)}</h2>
+                    <h2>{i18n.text(Key::LoginTitle)}</h2>
                     <label>
-                        <span>{move || i18n.t(Key::LoginUsername)}</span>
+                        <span>{i18n.text(Key::LoginUsername)}</span>
                         <input
                             name="username"
                             autocomplete="username"
@@ -68,7 +68,7 @@ pub fn LoginPage() -> impl IntoView {
                         />
                     </label>
                     <label>
-                        <span>{move || i18n.t(Key::LoginPassword)}</span>
+                        <span>{i18n.text(Key::LoginPassword)}</span>
                         <input
                             name="password"
                             type="password"

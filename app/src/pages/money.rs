@@ -80,14 +80,14 @@ pub fn MoneyListPage(me: Me) -> impl IntoView {
     let village = me.village.clone().map(|v| v.name);
     view! {
         <section class="card">
-            <h1>{move || i18n.t(Key::MoneyListTitle)}</h1>
+            <h1>{i18n.text(Key::MoneyListTitle)}</h1>
             {village.map(|v| view! { <p class="muted">{v}</p> })}
-            <p class="muted">{move || i18n.t(Key::MoneyListIntro)}</p>
+            <p class="muted">{i18n.text(Key::MoneyListIntro)}</p>
         </section>
-        <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{i18n.text(Key::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
                 match list.await {
-                    Ok(children) if children.is_empty() => view! { <p class="card muted">{move || i18n.t(Key::MoneyListEmpty)}</p> }.into_any(),
+                    Ok(children) if children.is_empty() => view! { <p class="card muted">{i18n.text(Key::MoneyListEmpty)}</p> }.into_any(),
                     Ok(children) => view! {
                         <ul class="stack money-list" data-testid="supervised">
                             {children.into_iter().map(|c| view! { <li><ChildCard child=c on_change=move || list.refetch()/></li> }).collect_view()}
@@ -122,13 +122,13 @@ where
             </p>
             <LedgerFacts ledger=c.ledger/>
             <dl class="facts">
-                <dt>{move || i18n.t(Key::MoneyInstallmentsPaid)}</dt><dd>{progress}</dd>
-                {next.map(|(on, fen)| view! { <dt>{move || i18n.t(Key::MoneyNextInstallment)}</dt><dd>{on}" · "{move || yuan(i18n, fen)}</dd> })}
+                <dt>{i18n.text(Key::MoneyInstallmentsPaid)}</dt><dd>{progress}</dd>
+                {next.map(|(on, fen)| view! { <dt>{i18n.text(Key::MoneyNextInstallment)}</dt><dd>{on}" · "{move || yuan(i18n, fen)}</dd> })}
             </dl>
             <ul class="stack spending-list">
                 {c.waiting.into_iter().map(|s| view! { <li><SpendingItem spending=s on_change/></li> }).collect_view()}
             </ul>
-            <A href=format!("/money/{}", c.case_id) attr:class="button">{move || i18n.t(Key::MoneyOpenTimeline)}</A>
+            <A href=format!("/money/{}", c.case_id) attr:class="button">{i18n.text(Key::MoneyOpenTimeline)}</A>
         </article>
     }
 }
@@ -147,7 +147,7 @@ pub fn CaseMoneyPage() -> impl IntoView {
     };
     let money = Resource::new(id, api::money::case_money);
     view! {
-        <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{i18n.text(Key::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
                 match money.await {
                     Ok(view) => view! { <MoneySection view on_change=move || money.refetch()/> }.into_any(),
@@ -164,11 +164,11 @@ fn LedgerFacts(ledger: Ledger) -> impl IntoView {
     let balance = ledger.balance_fen();
     view! {
         <dl class="ledger" data-testid="ledger">
-            <div><dt>{move || i18n.t(Key::MoneyApproved)}</dt><dd>{move || yuan(i18n, ledger.approved_fen)}</dd></div>
-            <div><dt>{move || i18n.t(Key::MoneyPaid)}</dt><dd>{move || yuan(i18n, ledger.paid_fen)}</dd></div>
-            <div><dt>{move || i18n.t(Key::MoneySpent)}</dt><dd>{move || yuan(i18n, ledger.spent_fen)}</dd></div>
-            <div><dt>{move || i18n.t(Key::MoneyConfirmed)}</dt><dd>{move || yuan(i18n, ledger.confirmed_fen)}</dd></div>
-            <div class="balance"><dt>{move || i18n.t(Key::MoneyBalance)}</dt><dd data-testid="balance">{move || yuan(i18n, balance)}</dd></div>
+            <div><dt>{i18n.text(Key::MoneyApproved)}</dt><dd>{move || yuan(i18n, ledger.approved_fen)}</dd></div>
+            <div><dt>{i18n.text(Key::MoneyPaid)}</dt><dd>{move || yuan(i18n, ledger.paid_fen)}</dd></div>
+            <div><dt>{i18n.text(Key::MoneySpent)}</dt><dd>{move || yuan(i18n, ledger.spent_fen)}</dd></div>
+            <div><dt>{i18n.text(Key::MoneyConfirmed)}</dt><dd>{move || yuan(i18n, ledger.confirmed_fen)}</dd></div>
+            <div class="balance"><dt>{i18n.text(Key::MoneyBalance)}</dt><dd data-testid="balance">{move || yuan(i18n, balance)}</dd></div>
         </dl>
     }
 }
@@ -194,8 +194,8 @@ where
     view! {
         <section class="card money" data-testid="money">
             <div class="case-head">
-                <h2>{move || i18n.t(Key::MoneyTitle)}</h2>
-                <button type="button" class="no-print" on:click=move |_| print_page()>{move || i18n.t(Key::MoneyPrint)}</button>
+                <h2>{i18n.text(Key::MoneyTitle)}</h2>
+                <button type="button" class="no-print" on:click=move |_| print_page()>{i18n.text(Key::MoneyPrint)}</button>
             </div>
             <p class="print-only"><strong>{title}</strong>" · "{v.village.name.clone()}</p>
             <LedgerFacts ledger=v.ledger/>
@@ -204,19 +204,19 @@ where
                 view! {
                     <h3>
                         {move || label(i18n, "money.plan_kind", kind)}
-                        {plan.supervised.then(|| view! { " · " {move || i18n.t(Key::MoneySupervised)} })}
+                        {plan.supervised.then(|| view! { " · " {i18n.text(Key::MoneySupervised)} })}
                     </h3>
                     <ol class="installments" data-testid="installments">
                         {plan.installments.into_iter().map(|i| view! { <Installment installment=i can_override=can.override_release can_check=can.phone_check on_change/> }).collect_view()}
                     </ol>
                 }
             })}
-            {(v.plan.is_none()).then(|| view! { <p class="muted">{move || i18n.t(Key::MoneyNoPlan)}</p> })}
+            {(v.plan.is_none()).then(|| view! { <p class="muted">{i18n.text(Key::MoneyNoPlan)}</p> })}
             {can.plan.then(|| view! { <PlanForm case_id unpaid minor=v.minor started decided_on=decided_on.clone() has_plan=v.plan.is_some() on_change/> })}
             {v.supervision.clone().map(|s| {
                 let (guardian, a, p) = (s.guardian.name.clone(), s.agreement_signed_on.clone(), s.pledge_signed_on.clone());
                 view! {
-                    <h3>{move || i18n.t(Key::MoneySupervision)}</h3>
+                    <h3>{i18n.text(Key::MoneySupervision)}</h3>
                     <p data-testid="supervision">{move || i18n.t_with(Key::MoneySupervisionLine, &[("guardian", &guardian), ("agreement", &a), ("pledge", &p)])}</p>
                     <div class="scans no-print">
                         {s.documents.into_iter().map(|d| {
@@ -229,20 +229,20 @@ where
                 }
             })}
             {(can.supervision).then(|| view! { <SupervisionForm case_id people=v.people.clone() on_change/> })}
-            {(supervised && v.supervision.is_none() && !can.supervision).then(|| view! { <p class="muted">{move || i18n.t(Key::MoneyNoSupervision)}</p> })}
-            <h3>{move || i18n.t(Key::MoneySpending)}</h3>
-            {v.spending.is_empty().then(|| view! { <p class="muted">{move || i18n.t(Key::MoneyNoSpending)}</p> })}
+            {(supervised && v.supervision.is_none() && !can.supervision).then(|| view! { <p class="muted">{i18n.text(Key::MoneyNoSupervision)}</p> })}
+            <h3>{i18n.text(Key::MoneySpending)}</h3>
+            {v.spending.is_empty().then(|| view! { <p class="muted">{i18n.text(Key::MoneyNoSpending)}</p> })}
             <ul class="stack spending-list" data-testid="spending">
                 {v.spending.into_iter().map(|s| view! { <li><SpendingItem spending=s on_change/></li> }).collect_view()}
             </ul>
             {can.spend.then(|| view! { <SpendingForm case_id on_change/> })}
-            <h3>{move || i18n.t(Key::MoneyTimeline)}</h3>
+            <h3>{i18n.text(Key::MoneyTimeline)}</h3>
             <table class="money-timeline" data-testid="money-timeline">
                 <thead><tr>
-                    <th>{move || i18n.t(Key::MoneyDate)}</th>
-                    <th>{move || i18n.t(Key::MoneyWhat)}</th>
-                    <th>{move || i18n.t(Key::MoneyAmount)}</th>
-                    <th>{move || i18n.t(Key::MoneyBalance)}</th>
+                    <th>{i18n.text(Key::MoneyDate)}</th>
+                    <th>{i18n.text(Key::MoneyWhat)}</th>
+                    <th>{i18n.text(Key::MoneyAmount)}</th>
+                    <th>{i18n.text(Key::MoneyBalance)}</th>
                 </tr></thead>
                 <tbody>
                     {v.timeline.into_iter().map(|e| {
@@ -366,15 +366,15 @@ where
     };
     view! {
         <form class="stack no-print" data-testid="pay-form" on:submit=on_submit>
-            <label><span>{move || i18n.t(Key::MoneyPaidOnLabel)}</span><input type="date" name="paid_on" required bind:value=paid_on/></label>
-            <label><span>{move || i18n.t(Key::MoneyMethod)}</span>
+            <label><span>{i18n.text(Key::MoneyPaidOnLabel)}</span><input type="date" name="paid_on" required bind:value=paid_on/></label>
+            <label><span>{i18n.text(Key::MoneyMethod)}</span>
                 <select name="method" bind:value=method>
                     {PaymentMethod::ALL.iter().map(|m| { let m = m.as_str(); view! { <option value=m>{move || label(i18n, "money.method", m)}</option> } }).collect_view()}
                 </select>
             </label>
-            <label><span>{move || i18n.t(Key::MoneyReference)}</span><input name="reference" required bind:value=reference/></label>
+            <label><span>{i18n.text(Key::MoneyReference)}</span><input name="reference" required bind:value=reference/></label>
             <p class="error" role="alert">{move || error.get()}</p>
-            <button type="submit" class="primary" disabled=move || submit.pending().get()>{move || i18n.t(Key::MoneyPay)}</button>
+            <button type="submit" class="primary" disabled=move || submit.pending().get()>{i18n.text(Key::MoneyPay)}</button>
         </form>
     }
 }
@@ -400,9 +400,9 @@ where
     });
     view! {
         <form class="stack no-print" data-testid="override-form" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); submit.dispatch(reason.get_untracked()); }>
-            <label><span>{move || i18n.t(Key::MoneyOverrideReason)}</span><textarea name="reason" rows="2" required bind:value=reason></textarea></label>
+            <label><span>{i18n.text(Key::MoneyOverrideReason)}</span><textarea name="reason" rows="2" required bind:value=reason></textarea></label>
             <p class="error" role="alert">{move || error.get()}</p>
-            <button type="submit" disabled=move || submit.pending().get()>{move || i18n.t(Key::MoneyOverride)}</button>
+            <button type="submit" disabled=move || submit.pending().get()>{i18n.text(Key::MoneyOverride)}</button>
         </form>
     }
 }
@@ -444,13 +444,13 @@ where
     };
     view! {
         <details class="no-print">
-            <summary>{move || i18n.t(Key::MoneyPhoneCheck)}</summary>
+            <summary>{i18n.text(Key::MoneyPhoneCheck)}</summary>
             <form class="stack" on:submit=on_submit>
-                <label><span>{move || i18n.t(Key::MoneyCheckedOn)}</span><input type="date" name="checked_on" required bind:value=checked_on/></label>
-                <label><span>{move || i18n.t(Key::MoneySpokeWith)}</span><input name="spoke_with" required bind:value=who/></label>
-                <label><span>{move || i18n.t(Key::MoneySaidReceived)}</span><input name="said_received" inputmode="decimal" required bind:value=amount/></label>
+                <label><span>{i18n.text(Key::MoneyCheckedOn)}</span><input type="date" name="checked_on" required bind:value=checked_on/></label>
+                <label><span>{i18n.text(Key::MoneySpokeWith)}</span><input name="spoke_with" required bind:value=who/></label>
+                <label><span>{i18n.text(Key::MoneySaidReceived)}</span><input name="said_received" inputmode="decimal" required bind:value=amount/></label>
                 <p class="error" role="alert">{move || error.get()}</p>
-                <button type="submit" disabled=move || submit.pending().get()>{move || i18n.t(Key::MoneySave)}</button>
+                <button type="submit" disabled=move || submit.pending().get()>{i18n.text(Key::MoneySave)}</button>
             </form>
         </details>
     }
@@ -531,27 +531,27 @@ where
     };
     let form = view! {
         <form class="stack" data-testid="plan-form" on:submit=on_submit>
-            <label><span>{move || i18n.t(Key::MoneyPlanKind)}</span>
+            <label><span>{i18n.text(Key::MoneyPlanKind)}</span>
                 <select name="kind" bind:value=kind>
                     {PlanKind::ALL.iter().map(|k| { let k = k.as_str(); view! { <option value=k>{move || label(i18n, "money.plan_kind", k)}</option> } }).collect_view()}
                 </select>
             </label>
             <Show when=move || kind.get() == "installments">
-                <label><span>{move || i18n.t(Key::MoneyPlanCount)}</span><input name="count" inputmode="numeric" bind:value=count/></label>
-                <label><span>{move || i18n.t(Key::MoneyPlanEvery)}</span><input name="every" inputmode="numeric" bind:value=every/></label>
+                <label><span>{i18n.text(Key::MoneyPlanCount)}</span><input name="count" inputmode="numeric" bind:value=count/></label>
+                <label><span>{i18n.text(Key::MoneyPlanEvery)}</span><input name="every" inputmode="numeric" bind:value=every/></label>
             </Show>
-            <label><span>{move || i18n.t(Key::MoneyPlanFirst)}</span><input type="date" name="first_due" required bind:value=first/></label>
-            <label class="check"><input type="checkbox" name="supervised" bind:checked=supervised/><span>{move || i18n.t(Key::MoneySupervised)}</span></label>
-            {started.then(|| view! { <label><span>{move || i18n.t(Key::MoneyPlanReason)}</span><textarea name="reason" rows="2" required bind:value=reason></textarea></label> })}
+            <label><span>{i18n.text(Key::MoneyPlanFirst)}</span><input type="date" name="first_due" required bind:value=first/></label>
+            <label class="check"><input type="checkbox" name="supervised" bind:checked=supervised/><span>{i18n.text(Key::MoneySupervised)}</span></label>
+            {started.then(|| view! { <label><span>{i18n.text(Key::MoneyPlanReason)}</span><textarea name="reason" rows="2" required bind:value=reason></textarea></label> })}
             <ol class="muted">
                 {move || preview().unwrap_or_default().into_iter().map(|i| { let fen = i.amount.0; view! { <li>{i.due_on}" · "{move || yuan(i18n, fen)}</li> } }).collect_view()}
             </ol>
             <p class="error" role="alert">{move || error.get()}</p>
-            <button type="submit" class="primary" disabled=move || submit.pending().get()>{move || i18n.t(Key::MoneyPlanSave)}</button>
+            <button type="submit" class="primary" disabled=move || submit.pending().get()>{i18n.text(Key::MoneyPlanSave)}</button>
         </form>
     };
     if has_plan {
-        view! { <details class="no-print"><summary>{move || i18n.t(Key::MoneyPlanChange)}</summary>{form}</details> }.into_any()
+        view! { <details class="no-print"><summary>{i18n.text(Key::MoneyPlanChange)}</summary>{form}</details> }.into_any()
     } else {
         view! { <div class="no-print">{form}</div> }.into_any()
     }
@@ -611,19 +611,19 @@ where
     });
     view! {
         <details class="no-print" data-testid="supervision-form">
-            <summary>{move || i18n.t(Key::MoneySupervisionRecord)}</summary>
+            <summary>{i18n.text(Key::MoneySupervisionRecord)}</summary>
             <form class="stack" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); submit.dispatch(()); }>
-                <label><span>{move || i18n.t(Key::MoneyGuardian)}</span>
+                <label><span>{i18n.text(Key::MoneyGuardian)}</span>
                     <select name="guardian" bind:value=guardian>
                         {people.into_iter().map(|p| view! { <option value=p.id.to_string()>{p.name}</option> }).collect_view()}
                     </select>
                 </label>
-                <label><span>{move || i18n.t(Key::MoneyAgreementOn)}</span><input type="date" name="agreement_on" required bind:value=agreement_on/></label>
-                <label><span>{move || i18n.t(Key::MoneyAgreementScan)}</span><input type="file" name="agreement_scan" accept="image/*" capture="environment" required node_ref=agreement_file/></label>
-                <label><span>{move || i18n.t(Key::MoneyPledgeOn)}</span><input type="date" name="pledge_on" required bind:value=pledge_on/></label>
-                <label><span>{move || i18n.t(Key::MoneyPledgeScan)}</span><input type="file" name="pledge_scan" accept="image/*" capture="environment" required node_ref=pledge_file/></label>
+                <label><span>{i18n.text(Key::MoneyAgreementOn)}</span><input type="date" name="agreement_on" required bind:value=agreement_on/></label>
+                <label><span>{i18n.text(Key::MoneyAgreementScan)}</span><input type="file" name="agreement_scan" accept="image/*" capture="environment" required node_ref=agreement_file/></label>
+                <label><span>{i18n.text(Key::MoneyPledgeOn)}</span><input type="date" name="pledge_on" required bind:value=pledge_on/></label>
+                <label><span>{i18n.text(Key::MoneyPledgeScan)}</span><input type="file" name="pledge_scan" accept="image/*" capture="environment" required node_ref=pledge_file/></label>
                 <p class="error" role="alert">{move || error.get()}</p>
-                <button type="submit" class="primary" disabled=move || submit.pending().get()>{move || i18n.t(Key::MoneySave)}</button>
+                <button type="submit" class="primary" disabled=move || submit.pending().get()>{i18n.text(Key::MoneySave)}</button>
             </form>
         </details>
     }
@@ -685,19 +685,19 @@ where
     };
     view! {
         <details class="no-print" data-testid="spending-form">
-            <summary>{move || i18n.t(Key::MoneySpendingAdd)}</summary>
+            <summary>{i18n.text(Key::MoneySpendingAdd)}</summary>
             <form class="stack" on:submit=on_submit>
-                <label><span>{move || i18n.t(Key::CaseAmountYuan)}</span><input name="amount" inputmode="decimal" required bind:value=amount/></label>
-                <label><span>{move || i18n.t(Key::MoneyPurpose)}</span>
+                <label><span>{i18n.text(Key::CaseAmountYuan)}</span><input name="amount" inputmode="decimal" required bind:value=amount/></label>
+                <label><span>{i18n.text(Key::MoneyPurpose)}</span>
                     <select name="purpose" bind:value=purpose>
                         {Purpose::ALL.iter().map(|p| { let p = p.as_str(); view! { <option value=p>{move || label(i18n, "money.purpose", p)}</option> } }).collect_view()}
                     </select>
                 </label>
-                <label><span>{move || i18n.t(Key::MoneySpentOn)}</span><input type="date" name="spent_on" required bind:value=spent_on/></label>
-                <label><span>{move || i18n.t(Key::MoneyNote)}</span><input name="note" bind:value=note/></label>
-                <label><span>{move || i18n.t(Key::MoneyReceipt)}</span><input type="file" name="receipt" accept="image/*" capture="environment" node_ref=receipt/></label>
+                <label><span>{i18n.text(Key::MoneySpentOn)}</span><input type="date" name="spent_on" required bind:value=spent_on/></label>
+                <label><span>{i18n.text(Key::MoneyNote)}</span><input name="note" bind:value=note/></label>
+                <label><span>{i18n.text(Key::MoneyReceipt)}</span><input type="file" name="receipt" accept="image/*" capture="environment" node_ref=receipt/></label>
                 <p class="error" role="alert">{move || error.get()}</p>
-                <button type="submit" class="primary" disabled=move || submit.pending().get()>{move || i18n.t(Key::MoneySave)}</button>
+                <button type="submit" class="primary" disabled=move || submit.pending().get()>{i18n.text(Key::MoneySave)}</button>
             </form>
         </details>
     }
@@ -741,7 +741,7 @@ where
             {s.receipt.clone().map(|r| {
                 let href = format!("/api/v1/money/documents/{}", r.id);
                 let src = href.clone();
-                view! { <a class="no-print" href=href target="_blank"><img src=src alt=move || i18n.t(Key::MoneyReceipt) width="64"/></a> }
+                view! { <a class="no-print" href=href target="_blank"><img src=src alt=i18n.text(Key::MoneyReceipt) width="64"/></a> }
             })}
             <ul class="notes">
                 {s.notes.iter().filter(|n| n.comment.is_some()).map(|n| {
@@ -752,8 +752,8 @@ where
             {s.can_confirm.then(|| view! {
                 <div class="two-taps no-print">
                     <button type="button" class="primary" data-testid="confirm" disabled=move || step.pending().get()
-                        on:click=move |_| { step.dispatch(("confirm", None)); }>{move || i18n.t(Key::MoneyConfirm)}</button>
-                    <button type="button" data-testid="query" on:click=move |_| asking.set(true)>{move || i18n.t(Key::MoneyQuery)}</button>
+                        on:click=move |_| { step.dispatch(("confirm", None)); }>{i18n.text(Key::MoneyConfirm)}</button>
+                    <button type="button" data-testid="query" on:click=move |_| asking.set(true)>{i18n.text(Key::MoneyQuery)}</button>
                 </div>
             })}
             <Show when=move || asking.get() || s.can_answer>
@@ -769,7 +769,7 @@ where
                     <label><span>{move || if s.can_answer { i18n.t(Key::MoneyAnswer) } else { i18n.t(Key::MoneyQuestion) }}</span>
                         <textarea name="text" rows="2" bind:value=text></textarea>
                     </label>
-                    <button type="submit" disabled=move || step.pending().get()>{move || i18n.t(Key::MoneySend)}</button>
+                    <button type="submit" disabled=move || step.pending().get()>{i18n.text(Key::MoneySend)}</button>
                 </form>
             </Show>
             <p class="error" role="alert">{move || error.get()}</p>

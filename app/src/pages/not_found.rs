@@ -14,8 +14,8 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <main class="content narrow">
             <section class="card">
-                <h1>{move || i18n.t(Key::ErrorNotFound)}</h1>
-                <a href="/" class="button">{move || i18n.t(Key::ErrorBackHome)}</a>
+                <h1>{i18n.text(Key::ErrorNotFound)}</h1>
+                <a href="/" class="button">{i18n.text(Key::ErrorBackHome)}</a>
             </section>
         </main>
     }

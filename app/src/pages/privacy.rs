@@ -37,15 +37,15 @@ where
     let min = MIN_REASON_CHARS.to_string();
     view! {
         <section class="card" data-testid="break-glass">
-            <h1>{move || i18n.t(Key::PrivacyProtectedTitle)}</h1>
-            <p>{move || i18n.t(Key::PrivacyProtectedIntro)}</p>
+            <h1>{i18n.text(Key::PrivacyProtectedTitle)}</h1>
+            <p>{i18n.text(Key::PrivacyProtectedIntro)}</p>
             <form class="stack" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); submit.dispatch(reason.get_untracked()); }>
                 <label>
                     <span>{move || i18n.t_with(Key::PrivacyReason, &[("min", &min)])}</span>
                     <textarea name="reason" rows="3" required bind:value=reason></textarea>
                 </label>
                 <p class="error" role="alert">{move || error.get()}</p>
-                <button type="submit" class="primary" disabled=move || submit.pending().get()>{move || i18n.t(Key::PrivacyBreakGlass)}</button>
+                <button type="submit" class="primary" disabled=move || submit.pending().get()>{i18n.text(Key::PrivacyBreakGlass)}</button>
             </form>
         </section>
     }
@@ -81,7 +81,7 @@ pub fn CasePrintPage() -> impl IntoView {
         api::privacy::print_case(id, disclosure)
     });
     view! {
-        <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{i18n.text(Key::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
                 match print.await {
                     Ok(p) => view! { <PrintView p/> }.into_any(),
@@ -119,12 +119,12 @@ fn PrintView(p: CasePrint) -> impl IntoView {
             </p>
             <p class="muted">{move || i18n.t_with(Key::PrivacyPrintedBy, &[("who", &printed)])}</p>
             <dl class="facts">
-                <dt>{move || i18n.t(Key::CaseChannel)}</dt><dd>{move || label(i18n, "channel", channel)}</dd>
-                <dt>{move || i18n.t(Key::CaseVillage)}</dt><dd>{c.village.name.clone()}</dd>
-                <dt>{move || i18n.t(Key::CaseOfficer)}</dt><dd>{c.officer.name.clone()}</dd>
-                {c.criminal_case_ref.clone().map(|r| view! { <dt>{move || i18n.t(Key::CaseCriminalCase)}</dt><dd>{r}</dd> })}
-                {c.proposed_amount_fen.map(|f| view! { <dt>{move || i18n.t(Key::CaseProposedAmount)}</dt><dd>{move || yuan(i18n, f)}</dd> })}
-                {c.approved_amount_fen.map(|f| view! { <dt>{move || i18n.t(Key::CaseApprovedAmount)}</dt><dd>{move || yuan(i18n, f)}</dd> })}
+                <dt>{i18n.text(Key::CaseChannel)}</dt><dd>{move || label(i18n, "channel", channel)}</dd>
+                <dt>{i18n.text(Key::CaseVillage)}</dt><dd>{c.village.name.clone()}</dd>
+                <dt>{i18n.text(Key::CaseOfficer)}</dt><dd>{c.officer.name.clone()}</dd>
+                {c.criminal_case_ref.clone().map(|r| view! { <dt>{i18n.text(Key::CaseCriminalCase)}</dt><dd>{r}</dd> })}
+                {c.proposed_amount_fen.map(|f| view! { <dt>{i18n.text(Key::CaseProposedAmount)}</dt><dd>{move || yuan(i18n, f)}</dd> })}
+                {c.approved_amount_fen.map(|f| view! { <dt>{i18n.text(Key::CaseApprovedAmount)}</dt><dd>{move || yuan(i18n, f)}</dd> })}
             </dl>
             {(!c.summary.is_empty()).then(|| view! { <p>{c.summary.clone()}</p> })}
             {people.into_iter().map(|(relationship, person)| view! {
@@ -133,14 +133,14 @@ fn PrintView(p: CasePrint) -> impl IntoView {
                     {relationship.map(|r| view! { <span class="muted">" ("{r}")"</span> })}
                     <GroupBadges groups=person.priority_groups.clone()/>
                     <dl class="facts">
-                        {person.id_number.clone().map(|n| view! { <dt>{move || i18n.t(Key::CaseIdNumber)}</dt><dd>{n}</dd> })}
-                        {person.phone.clone().map(|n| view! { <dt>{move || i18n.t(Key::CasePhone)}</dt><dd>{n}</dd> })}
-                        <dt>{move || i18n.t(Key::CaseVillage)}</dt><dd>{person.village.name.clone()}</dd>
+                        {person.id_number.clone().map(|n| view! { <dt>{i18n.text(Key::CaseIdNumber)}</dt><dd>{n}</dd> })}
+                        {person.phone.clone().map(|n| view! { <dt>{i18n.text(Key::CasePhone)}</dt><dd>{n}</dd> })}
+                        <dt>{i18n.text(Key::CaseVillage)}</dt><dd>{person.village.name.clone()}</dd>
                     </dl>
                 </div>
             }).collect_view()}
             {c.proposal_reasoning.clone().map(|r| view! { <p>{r}</p> })}
-            <h2>{move || i18n.t(Key::CaseTimeline)}</h2>
+            <h2>{i18n.text(Key::CaseTimeline)}</h2>
             <table class="money-timeline">
                 <tbody>
                     {c.timeline.iter().map(|e| {
@@ -158,8 +158,8 @@ fn PrintView(p: CasePrint) -> impl IntoView {
                 </tbody>
             </table>
             <div class="actions no-print">
-                <button type="button" class="primary" on:click=move |_| print_page()>{move || i18n.t(Key::PrivacyPrint)}</button>
-                <A href=format!("/cases/{case_id}")>{move || i18n.t(Key::PrivacyBackToCase)}</A>
+                <button type="button" class="primary" on:click=move |_| print_page()>{i18n.text(Key::PrivacyPrint)}</button>
+                <A href=format!("/cases/{case_id}")>{i18n.text(Key::PrivacyBackToCase)}</A>
             </div>
         </article>
         {(c.can_print_full && !full).then(|| view! { <FullPrintForm case_id/> })}
@@ -258,21 +258,21 @@ pub fn AccessGrantsPage() -> impl IntoView {
     let grants = Resource::new(|| (), |_| api::privacy::list_grants());
     view! {
         <section class="card" data-testid="access-grants">
-            <h1>{move || i18n.t(Key::PrivacyGrantsTitle)}</h1>
-            <p class="muted">{move || i18n.t(Key::PrivacyGrantsIntro)}</p>
-            <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>
+            <h1>{i18n.text(Key::PrivacyGrantsTitle)}</h1>
+            <p class="muted">{i18n.text(Key::PrivacyGrantsIntro)}</p>
+            <Transition fallback=move || view! { <p class="loading">{i18n.text(Key::CommonLoading)}</p> }>
                 {move || Suspend::new(async move {
                     match grants.await {
-                        Ok(list) if list.is_empty() => view! { <p>{move || i18n.t(Key::PrivacyNoGrants)}</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p>{i18n.text(Key::PrivacyNoGrants)}</p> }.into_any(),
                         Ok(list) => view! {
                             <table class="money-timeline">
                                 <thead><tr>
-                                    <th>{move || i18n.t(Key::PrivacyWhen)}</th>
-                                    <th>{move || i18n.t(Key::PrivacyWho)}</th>
-                                    <th>{move || i18n.t(Key::PrivacyCase)}</th>
-                                    <th>{move || i18n.t(Key::PrivacyKind)}</th>
-                                    <th>{move || i18n.t(Key::PrivacyReasonColumn)}</th>
-                                    <th>{move || i18n.t(Key::PrivacyUntil)}</th>
+                                    <th>{i18n.text(Key::PrivacyWhen)}</th>
+                                    <th>{i18n.text(Key::PrivacyWho)}</th>
+                                    <th>{i18n.text(Key::PrivacyCase)}</th>
+                                    <th>{i18n.text(Key::PrivacyKind)}</th>
+                                    <th>{i18n.text(Key::PrivacyReasonColumn)}</th>
+                                    <th>{i18n.text(Key::PrivacyUntil)}</th>
                                 </tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|g| {
@@ -287,7 +287,7 @@ pub fn AccessGrantsPage() -> impl IntoView {
                                                 <td>{g.reason.clone()}</td>
                                                 <td>
                                                     {format_china_datetime(g.expires_at)}
-                                                    {(!active).then(|| view! { " " <span class="muted">{move || i18n.t(Key::PrivacyExpired)}</span> })}
+                                                    {(!active).then(|| view! { " " <span class="muted">{i18n.text(Key::PrivacyExpired)}</span> })}
                                                 </td>
                                             </tr>
                                         }
@@ -318,19 +318,19 @@ pub fn CaseReadsPage() -> impl IntoView {
     let reads = Resource::new(id, api::privacy::case_reads);
     view! {
         <section class="card" data-testid="case-reads">
-            <h1>{move || i18n.t(Key::PrivacyReadsTitle)}</h1>
-            <A href=move || format!("/cases/{}", id())>{move || i18n.t(Key::PrivacyBackToCase)}</A>
-            <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>
+            <h1>{i18n.text(Key::PrivacyReadsTitle)}</h1>
+            <A href=move || format!("/cases/{}", id())>{i18n.text(Key::PrivacyBackToCase)}</A>
+            <Transition fallback=move || view! { <p class="loading">{i18n.text(Key::CommonLoading)}</p> }>
                 {move || Suspend::new(async move {
                     match reads.await {
-                        Ok(list) if list.is_empty() => view! { <p>{move || i18n.t(Key::PrivacyNoReads)}</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p>{i18n.text(Key::PrivacyNoReads)}</p> }.into_any(),
                         Ok(list) => view! {
                             <table class="money-timeline">
                                 <thead><tr>
-                                    <th>{move || i18n.t(Key::PrivacyWhen)}</th>
-                                    <th>{move || i18n.t(Key::PrivacyWho)}</th>
-                                    <th>{move || i18n.t(Key::PrivacyWhat)}</th>
-                                    <th>{move || i18n.t(Key::PrivacyFrom)}</th>
+                                    <th>{i18n.text(Key::PrivacyWhen)}</th>
+                                    <th>{i18n.text(Key::PrivacyWho)}</th>
+                                    <th>{i18n.text(Key::PrivacyWhat)}</th>
+                                    <th>{i18n.text(Key::PrivacyFrom)}</th>
                                 </tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|r| {
@@ -343,8 +343,8 @@ pub fn CaseReadsPage() -> impl IntoView {
                                                 <td>{r.user.name.clone()}</td>
                                                 <td>
                                                     {move || label(i18n, "privacy.read", what)}
-                                                    {full.then(|| view! { " · " {move || i18n.t(Key::PrivacyFullDetails)} })}
-                                                    {via_grant.then(|| view! { " · " {move || i18n.t(Key::PrivacyViaGrant)} })}
+                                                    {full.then(|| view! { " · " {i18n.text(Key::PrivacyFullDetails)} })}
+                                                    {via_grant.then(|| view! { " · " {i18n.text(Key::PrivacyViaGrant)} })}
                                                 </td>
                                                 <td>{r.client_addr.clone().unwrap_or_default()}</td>
                                             </tr>

@@ -54,9 +54,9 @@ pub fn ReferralsPage(me: Me) -> impl IntoView {
             {me.agency.clone().map(|a| view! { <p class="muted">{a.name}</p> })}
             <div class="filters">
                 <label>
-                    <span>{move || i18n.t(Key::ReferralFilterState)}</span>
+                    <span>{i18n.text(Key::ReferralFilterState)}</span>
                     <select name="state" on:change=move |ev| state.set(event_target_value(&ev)) prop:value=move || state.get()>
-                        <option value="">{move || i18n.t(Key::ReferralFilterAll)}</option>
+                        <option value="">{i18n.text(Key::ReferralFilterAll)}</option>
                         {ReferralState::ALL.iter().map(|s| {
                             let s = *s;
                             view! { <option value=s.as_str()>{move || label(i18n, "referral_state", s.as_str())}</option> }
@@ -66,14 +66,14 @@ pub fn ReferralsPage(me: Me) -> impl IntoView {
                 <label class="check">
                     <input type="checkbox" name="overdue" prop:checked=move || overdue_only.get()
                         on:change=move |ev| overdue_only.set(event_target_checked(&ev))/>
-                    <span>{move || i18n.t(Key::ReferralFilterOverdue)}</span>
+                    <span>{i18n.text(Key::ReferralFilterOverdue)}</span>
                 </label>
             </div>
         </section>
-        <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{i18n.text(Key::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
                 match referrals.await {
-                    Ok(list) if list.is_empty() => view! { <p class="card muted">{move || i18n.t(Key::ReferralEmpty)}</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="card muted">{i18n.text(Key::ReferralEmpty)}</p> }.into_any(),
                     Ok(list) => {
                         let overdue = list.iter().filter(|r| r.overdue).count().to_string();
                         view! {
@@ -112,10 +112,10 @@ where
             <div class="badges">
                 <span class="badge">{r.agency.name.clone()}</span>
                 <span class="badge">{move || i18n.t_with(Key::ReferralDue, &[("date", &due)])}</span>
-                {r.overdue.then(|| view! { <span class="badge clock overdue" data-testid="referral-overdue">{move || i18n.t(Key::ReferralOverdue)}</span> })}
+                {r.overdue.then(|| view! { <span class="badge clock overdue" data-testid="referral-overdue">{i18n.text(Key::ReferralOverdue)}</span> })}
             </div>
             <dl class="facts">
-                <dt>{move || i18n.t(Key::CaseVillage)}</dt><dd>{r.village.clone()}</dd>
+                <dt>{i18n.text(Key::CaseVillage)}</dt><dd>{r.village.clone()}</dd>
                 {r.phone.clone().map(|p| {
                     // Lists mask phones; the referral itself has the number for
                     // those who need it (the agency, the case's team).
@@ -130,21 +130,21 @@ where
                         }
                     });
                     view! {
-                        <dt>{move || i18n.t(Key::CasePhone)}</dt>
+                        <dt>{i18n.text(Key::CasePhone)}</dt>
                         <dd>
                             {move || {
                                 let p = shown.get();
                                 if p.contains('*') { view! { <span>{p}</span> }.into_any() } else { let tel = format!("tel:{p}"); view! { <a href=tel>{p}</a> }.into_any() }
                             }}
                             {masked.then(|| view! {
-                                <button type="button" class="link" data-testid="show-phone" on:click=move |_| { reveal.dispatch(()); }>{move || i18n.t(Key::ReferralShowPhone)}</button>
+                                <button type="button" class="link" data-testid="show-phone" on:click=move |_| { reveal.dispatch(()); }>{i18n.text(Key::ReferralShowPhone)}</button>
                             })}
                         </dd>
                     }
                 })}
                 {r.case_id.map(|id| {
                     let number = r.case_number.clone().unwrap_or_default();
-                    view! { <dt>{move || i18n.t(Key::ReferralCase)}</dt><dd><A href=format!("/cases/{id}")>{number}</A></dd> }
+                    view! { <dt>{i18n.text(Key::ReferralCase)}</dt><dd><A href=format!("/cases/{id}")>{number}</A></dd> }
                 })}
             </dl>
             <p>{r.note.clone()}</p>
@@ -241,12 +241,12 @@ where
     let has_consent = !data.consents.is_empty();
     view! {
         <section class="card" data-testid="case-referrals">
-            <h2>{move || i18n.t(Key::ReferralTitle)}</h2>
-            {data.referrals.is_empty().then(|| view! { <p class="muted">{move || i18n.t(Key::ReferralEmpty)}</p> })}
+            <h2>{i18n.text(Key::ReferralTitle)}</h2>
+            {data.referrals.is_empty().then(|| view! { <p class="muted">{i18n.text(Key::ReferralEmpty)}</p> })}
             <ul class="referral-list stack">
                 {data.referrals.into_iter().map(|r| view! { <li><ReferralCard referral=r on_change/></li> }).collect_view()}
             </ul>
-            <h3>{move || i18n.t(Key::ReferralConsents)}</h3>
+            <h3>{i18n.text(Key::ReferralConsents)}</h3>
             <ul class="consents" data-testid="consents">
                 {data.consents.iter().map(|c| {
                     let (person, given_by, relationship, date) = (c.person.name.clone(), c.given_by.clone(), c.relationship.clone(), c.signed_on.clone());
@@ -265,7 +265,7 @@ where
                     {if has_consent {
                         view! { <ReferForm case_id people agencies=agencies.clone() on_change/> }.into_any()
                     } else {
-                        view! { <p class="muted">{move || i18n.t(Key::ReferralNoConsent)}</p> }.into_any()
+                        view! { <p class="muted">{i18n.text(Key::ReferralNoConsent)}</p> }.into_any()
                     }}
                 }
             })}
@@ -318,29 +318,29 @@ where
     view! {
         <form class="stack" data-testid="consent-form" on:submit=on_submit>
             <label>
-                <span>{move || i18n.t(Key::ReferralPerson)}</span>
+                <span>{i18n.text(Key::ReferralPerson)}</span>
                 <select name="consent_person" bind:value=person>
                     {people.into_iter().map(|p| view! { <option value=p.id.to_string()>{p.name}</option> }).collect_view()}
                 </select>
             </label>
             <label>
-                <span>{move || i18n.t(Key::ReferralConsentGivenBy)}</span>
+                <span>{i18n.text(Key::ReferralConsentGivenBy)}</span>
                 <input name="given_by" required bind:value=given_by/>
             </label>
             <label>
-                <span>{move || i18n.t(Key::ReferralConsentRelationship)}</span>
+                <span>{i18n.text(Key::ReferralConsentRelationship)}</span>
                 <input name="relationship" required bind:value=relationship/>
             </label>
             <label>
-                <span>{move || i18n.t(Key::ReferralConsentSignedOn)}</span>
+                <span>{i18n.text(Key::ReferralConsentSignedOn)}</span>
                 <input name="signed_on" type="date" required bind:value=signed_on/>
             </label>
             <label>
-                <span>{move || i18n.t(Key::ReferralConsentScope)}</span>
+                <span>{i18n.text(Key::ReferralConsentScope)}</span>
                 <input name="scope_note" bind:value=scope/>
             </label>
             <p class="error" role="alert">{move || error.get()}</p>
-            <button type="submit" disabled=move || submit.pending().get()>{move || i18n.t(Key::ReferralConsentSave)}</button>
+            <button type="submit" disabled=move || submit.pending().get()>{i18n.text(Key::ReferralConsentSave)}</button>
         </form>
     }
 }
@@ -391,9 +391,9 @@ where
     };
     view! {
         <form class="stack" data-testid="refer-form" on:submit=on_submit>
-            <h3>{move || i18n.t(Key::ReferralNew)}</h3>
+            <h3>{i18n.text(Key::ReferralNew)}</h3>
             <label>
-                <span>{move || i18n.t(Key::ReferralPerson)}</span>
+                <span>{i18n.text(Key::ReferralPerson)}</span>
                 <select name="person" bind:value=person>
                     {people.into_iter().map(|p| view! { <option value=p.id.to_string()>{p.name}</option> }).collect_view()}
                 </select>
@@ -407,31 +407,31 @@ where
                 };
                 view! {
                     <label>
-                        <span>{move || i18n.t(Key::ReferralAgency)}</span>
+                        <span>{i18n.text(Key::ReferralAgency)}</span>
                         <select name="agency" on:change=move |ev| { agency.set(event_target_value(&ev)); service.set(String::new()); } prop:value=move || agency.get()>
-                            <option value="">{move || i18n.t(Key::ReferralChoose)}</option>
+                            <option value="">{i18n.text(Key::ReferralChoose)}</option>
                             {agencies.into_iter().map(|a| view! { <option value=a.id.to_string()>{a.name}</option> }).collect_view()}
                         </select>
                     </label>
                     <label>
-                        <span>{move || i18n.t(Key::ReferralService)}</span>
+                        <span>{i18n.text(Key::ReferralService)}</span>
                         <select name="service" on:change=move |ev| service.set(event_target_value(&ev)) prop:value=move || service.get()>
-                            <option value="">{move || i18n.t(Key::ReferralChoose)}</option>
+                            <option value="">{i18n.text(Key::ReferralChoose)}</option>
                             {move || services().into_iter().map(|s| view! { <option value=s.as_str()>{move || label(i18n, "service", s.as_str())}</option> }).collect_view()}
                         </select>
                     </label>
                 }
             }
             <label>
-                <span>{move || i18n.t(Key::ReferralNeed)}</span>
+                <span>{i18n.text(Key::ReferralNeed)}</span>
                 <textarea name="note" rows="3" required bind:value=note></textarea>
             </label>
             <label>
-                <span>{move || i18n.t(Key::ReferralDueOn)}</span>
+                <span>{i18n.text(Key::ReferralDueOn)}</span>
                 <input name="due_on" type="date" required bind:value=due_on/>
             </label>
             <p class="error" role="alert">{move || error.get()}</p>
-            <button type="submit" class="primary" disabled=move || submit.pending().get()>{move || i18n.t(Key::ReferralSave)}</button>
+            <button type="submit" class="primary" disabled=move || submit.pending().get()>{i18n.text(Key::ReferralSave)}</button>
         </form>
     }
 }

@@ -68,20 +68,20 @@ pub fn ScreeningPage() -> impl IntoView {
 
     view! {
         <section class="card stack">
-            <h1>{move || i18n.t(Key::ScreeningTitle)}</h1>
-            <p class="muted">{move || i18n.t(Key::ScreeningIntro)}</p>
+            <h1>{i18n.text(Key::ScreeningTitle)}</h1>
+            <p class="muted">{i18n.text(Key::ScreeningIntro)}</p>
             <form class="stack" data-testid="screening-upload" on:submit=move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
                 upload.dispatch(());
             }>
                 <label>
-                    <span>{move || i18n.t(Key::ScreeningFile)}</span>
+                    <span>{i18n.text(Key::ScreeningFile)}</span>
                     <input type="file" name="file" node_ref=file_input
                         accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"/>
                 </label>
                 <p class="error" role="alert">{move || error.get()}</p>
                 <button type="submit" class="primary" disabled=move || upload.pending().get()>
-                    {move || i18n.t(Key::ScreeningUpload)}
+                    {i18n.text(Key::ScreeningUpload)}
                 </button>
             </form>
         </section>
@@ -93,12 +93,12 @@ pub fn ScreeningPage() -> impl IntoView {
             }
         })}
         <section class="card">
-            <h2>{move || i18n.t(Key::ScreeningOpenFlags)}</h2>
+            <h2>{i18n.text(Key::ScreeningOpenFlags)}</h2>
         </section>
-        <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{i18n.text(Key::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
                 match flags.await {
-                    Ok(list) if list.is_empty() => view! { <p class="card muted">{move || i18n.t(Key::ScreeningEmpty)}</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="card muted">{i18n.text(Key::ScreeningEmpty)}</p> }.into_any(),
                     Ok(list) => view! {
                         <ul class="case-list" data-testid="flag-list">
                             {list.into_iter().map(|flag| view! { <FlagItem flag on_change=move || flags.refetch()/> }).collect_view()}
@@ -134,7 +134,7 @@ fn ImportResult(answer: ScreeningUpload) -> impl IntoView {
             }}</p>
             {(!errors.is_empty()).then(|| view! {
                 <div>
-                    <h2>{move || i18n.t(Key::ScreeningRowErrors)}</h2>
+                    <h2>{i18n.text(Key::ScreeningRowErrors)}</h2>
                     <ul data-testid="row-errors">
                         {errors.into_iter().map(|e| {
                             let line = e.line.to_string();
@@ -199,21 +199,21 @@ fn MappingForm(
     view! {
         <section class="card">
             <form class="stack" data-testid="screening-mapping" on:submit=on_submit>
-                <h2>{move || i18n.t(Key::ScreeningMappingTitle)}</h2>
-                <p class="muted">{move || i18n.t(Key::ScreeningMappingIntro)}</p>
+                <h2>{i18n.text(Key::ScreeningMappingTitle)}</h2>
+                <p class="muted">{i18n.text(Key::ScreeningMappingIntro)}</p>
                 {ScreeningField::ALL.into_iter().map(|field| {
                     let headers = headers.clone();
                     view! {
                         <label>
                             <span>
                                 {move || i18n.t(field_key(field))}
-                                {field.required().then(|| view! { {move || i18n.t(Key::ScreeningRequired)} })}
+                                {field.required().then(|| view! { {i18n.text(Key::ScreeningRequired)} })}
                             </span>
                             <select name=field.as_str() on:change=move |ev| {
                                 let value = event_target_value(&ev);
                                 mapping.update(|m| m.set(field, Some(value)));
                             }>
-                                <option value="">{move || i18n.t(Key::ScreeningNotInFile)}</option>
+                                <option value="">{i18n.text(Key::ScreeningNotInFile)}</option>
                                 {headers.into_iter().map(|h| {
                                     let selected = answer.proposed.get(field) == Some(h.as_str());
                                     view! { <option value=h.clone() selected=selected>{h.clone()}</option> }
@@ -224,7 +224,7 @@ fn MappingForm(
                 }).collect_view()}
                 <p class="error" role="alert">{move || error.get()}</p>
                 <button type="submit" class="primary" disabled=move || save.pending().get()>
-                    {move || i18n.t(Key::ScreeningMappingSave)}
+                    {i18n.text(Key::ScreeningMappingSave)}
                 </button>
             </form>
         </section>
@@ -299,36 +299,36 @@ where
             <p class="error" role="alert">{move || error.get()}</p>
             <Show when=move || notice.get()>
                 <p class="notice">
-                    {move || i18n.t(Key::ScreeningLeadCreated)}" "
-                    <A href="/leads">{move || i18n.t(Key::NavLeads)}</A>
+                    {i18n.text(Key::ScreeningLeadCreated)}" "
+                    <A href="/leads">{i18n.text(Key::NavLeads)}</A>
                 </p>
             </Show>
             <Show when=move || !notice.get()>
                 {needs_village.then(|| view! {
                     <label>
-                        <span>{move || i18n.t(Key::ScreeningVillageMissing)}</span>
+                        <span>{i18n.text(Key::ScreeningVillageMissing)}</span>
                         <VillageSelect value=village_id/>
                     </label>
                 })}
                 <Show when=move || !duplicates.get().is_empty()>
                     <div class="duplicates">
-                        <p>{move || i18n.t(Key::ScreeningDuplicate)}</p>
+                        <p>{i18n.text(Key::ScreeningDuplicate)}</p>
                         <ul>{move || duplicates.get().into_iter().map(|d| view! { <li>{d}</li> }).collect_view()}</ul>
-                        <button type="button" on:click=move |_| { to_lead.dispatch(true); }>{move || i18n.t(Key::ScreeningCreateAnyway)}</button>
+                        <button type="button" on:click=move |_| { to_lead.dispatch(true); }>{i18n.text(Key::ScreeningCreateAnyway)}</button>
                     </div>
                 </Show>
                 <div class="lead-actions">
                     <button type="button" class="primary" disabled=move || to_lead.pending().get()
                         on:click=move |_| { to_lead.dispatch(false); }>
-                        {move || i18n.t(Key::ScreeningToLead)}
+                        {i18n.text(Key::ScreeningToLead)}
                     </button>
                 </div>
                 <form class="inline-form" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); dismiss.dispatch(reason.get_untracked()); }>
                     <label>
-                        <span>{move || i18n.t(Key::ScreeningDismissReason)}</span>
+                        <span>{i18n.text(Key::ScreeningDismissReason)}</span>
                         <input name="reason" required bind:value=reason/>
                     </label>
-                    <button type="submit">{move || i18n.t(Key::ScreeningDismiss)}</button>
+                    <button type="submit">{i18n.text(Key::ScreeningDismiss)}</button>
                 </form>
             </Show>
         </li>

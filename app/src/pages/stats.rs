@@ -160,27 +160,27 @@ pub fn StatsPage(me: Me) -> impl IntoView {
 
     view! {
         <section class="card stats-controls no-print">
-            <h1>{move || i18n.t(Key::StatsTitle)}</h1>
+            <h1>{i18n.text(Key::StatsTitle)}</h1>
             <div class="filters">
                 <label>
-                    <span>{move || i18n.t(Key::StatsPeriod)}</span>
+                    <span>{i18n.text(Key::StatsPeriod)}</span>
                     <select name="period" on:change=move |ev| kind.set(event_target_value(&ev)) prop:value=move || kind.get()>
-                        <option value="year">{move || i18n.t(Key::StatsYear)}</option>
-                        <option value="quarter">{move || i18n.t(Key::StatsQuarter)}</option>
-                        <option value="month">{move || i18n.t(Key::StatsMonth)}</option>
-                        <option value="range">{move || i18n.t(Key::StatsRange)}</option>
+                        <option value="year">{i18n.text(Key::StatsYear)}</option>
+                        <option value="quarter">{i18n.text(Key::StatsQuarter)}</option>
+                        <option value="month">{i18n.text(Key::StatsMonth)}</option>
+                        <option value="range">{i18n.text(Key::StatsRange)}</option>
                     </select>
                 </label>
                 <Show when=move || kind.get() != "range">
                     <label>
-                        <span>{move || i18n.t(Key::StatsYear)}</span>
+                        <span>{i18n.text(Key::StatsYear)}</span>
                         <input type="number" name="year" min="2000" max="2100" inputmode="numeric"
                             prop:value=move || year.get() on:change=move |ev| year.set(event_target_value(&ev))/>
                     </label>
                 </Show>
                 <Show when=move || kind.get() == "quarter">
                     <label>
-                        <span>{move || i18n.t(Key::StatsQuarter)}</span>
+                        <span>{i18n.text(Key::StatsQuarter)}</span>
                         <select name="quarter" on:change=move |ev| quarter.set(event_target_value(&ev)) prop:value=move || quarter.get()>
                             {(1..=4).map(|q| view! { <option value=q.to_string()>{format!("Q{q}")}</option> }).collect_view()}
                         </select>
@@ -188,7 +188,7 @@ pub fn StatsPage(me: Me) -> impl IntoView {
                 </Show>
                 <Show when=move || kind.get() == "month">
                     <label>
-                        <span>{move || i18n.t(Key::StatsMonth)}</span>
+                        <span>{i18n.text(Key::StatsMonth)}</span>
                         <select name="month" on:change=move |ev| month.set(event_target_value(&ev)) prop:value=move || month.get()>
                             {(1..=12).map(|m| view! { <option value=m.to_string()>{m.to_string()}</option> }).collect_view()}
                         </select>
@@ -196,27 +196,27 @@ pub fn StatsPage(me: Me) -> impl IntoView {
                 </Show>
                 <Show when=move || kind.get() == "range">
                     <label>
-                        <span>{move || i18n.t(Key::StatsFrom)}</span>
+                        <span>{i18n.text(Key::StatsFrom)}</span>
                         <input type="date" name="from" prop:value=move || from.get() on:change=move |ev| from.set(event_target_value(&ev))/>
                     </label>
                     <label>
-                        <span>{move || i18n.t(Key::StatsTo)}</span>
+                        <span>{i18n.text(Key::StatsTo)}</span>
                         <input type="date" name="to" prop:value=move || to.get() on:change=move |ev| to.set(event_target_value(&ev))/>
                     </label>
                 </Show>
                 {all_scopes.then(|| view! {
                     <label>
-                        <span>{move || i18n.t(Key::StatsScope)}</span>
+                        <span>{i18n.text(Key::StatsScope)}</span>
                         <select name="scope" on:change=move |ev| { scope_id.set(String::new()); scope.set(event_target_value(&ev)); } prop:value=move || scope.get()>
-                            <option value="county">{move || i18n.t(Key::StatsScopeCounty)}</option>
-                            <option value="township">{move || i18n.t(Key::StatsScopeTownship)}</option>
-                            <option value="village">{move || i18n.t(Key::StatsScopeVillage)}</option>
-                            <option value="officer">{move || i18n.t(Key::StatsScopeOfficer)}</option>
+                            <option value="county">{i18n.text(Key::StatsScopeCounty)}</option>
+                            <option value="township">{i18n.text(Key::StatsScopeTownship)}</option>
+                            <option value="village">{i18n.text(Key::StatsScopeVillage)}</option>
+                            <option value="officer">{i18n.text(Key::StatsScopeOfficer)}</option>
                         </select>
                     </label>
                     <Show when=move || scope.get() != "county">
                         <label>
-                            <span>{move || i18n.t(Key::StatsScopeWhich)}</span>
+                            <span>{i18n.text(Key::StatsScopeWhich)}</span>
                             <select name="scope_id" on:change=move |ev| scope_id.set(event_target_value(&ev)) prop:value=move || scope_id.get()>
                                 <option value="">"—"</option>
                                 <Transition>
@@ -239,15 +239,15 @@ pub fn StatsPage(me: Me) -> impl IntoView {
                 })}
             </div>
             <div class="actions" data-testid="exports">
-                <a class="button" href=move || format!("/api/v1/stats/export.xlsx?{}", selection.get().query()) download>{move || i18n.t(Key::StatsExportXlsx)}</a>
-                <a class="button" href=move || format!("/api/v1/stats/export.csv?{}", selection.get().query()) download>{move || i18n.t(Key::StatsExportCsv)}</a>
-                <a class="button" href=move || format!("/api/v1/cases/export.xlsx?{}", selection.get().case_query()) download>{move || i18n.t(Key::StatsExportCasesXlsx)}</a>
-                <a class="button" href=move || format!("/api/v1/cases/export.csv?{}", selection.get().case_query()) download>{move || i18n.t(Key::StatsExportCasesCsv)}</a>
-                <A href=move || format!("/stats/bulletin?year={}", encode(&year.get())) attr:class="button">{move || i18n.t(Key::StatsBulletin)}</A>
+                <a class="button" href=move || format!("/api/v1/stats/export.xlsx?{}", selection.get().query()) download>{i18n.text(Key::StatsExportXlsx)}</a>
+                <a class="button" href=move || format!("/api/v1/stats/export.csv?{}", selection.get().query()) download>{i18n.text(Key::StatsExportCsv)}</a>
+                <a class="button" href=move || format!("/api/v1/cases/export.xlsx?{}", selection.get().case_query()) download>{i18n.text(Key::StatsExportCasesXlsx)}</a>
+                <a class="button" href=move || format!("/api/v1/cases/export.csv?{}", selection.get().case_query()) download>{i18n.text(Key::StatsExportCasesCsv)}</a>
+                <A href=move || format!("/stats/bulletin?year={}", encode(&year.get())) attr:class="button">{i18n.text(Key::StatsBulletin)}</A>
             </div>
             <FullExportForm query=Signal::derive(move || selection.get().case_query())/>
         </section>
-        <Transition fallback=move || view! { <p class="muted">{move || i18n.t(Key::CommonLoading)}</p> }>
+        <Transition fallback=move || view! { <p class="muted">{i18n.text(Key::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
                 match stats.await {
                     Ok(s) => view! { <Dashboard stats=s/> }.into_any(),
@@ -295,7 +295,7 @@ fn Dashboard(stats: StatsView) -> impl IntoView {
                 <FigureCard title=Key::StatsFollowUpsDue figure=s.follow_ups_due.clone() money=false testid="follow-ups-due"/>
                 <FigureCard title=Key::StatsFollowUpsOnTime figure=s.follow_ups_on_time.clone() money=false testid="follow-ups-on-time"/>
                 <div class="figure" data-testid="figure-green-median">
-                    <span class="figure-title">{move || i18n.t(Key::StatsGreenMedian)}</span>
+                    <span class="figure-title">{i18n.text(Key::StatsGreenMedian)}</span>
                     <strong class="figure-value">{median_now.clone()}</strong>
                     <span class="muted">{move || i18n.t_with(Key::StatsPrevious, &[("value", &median_before)])}</span>
                 </div>
@@ -377,8 +377,8 @@ fn BarChart(title: Key, rows: Vec<(String, i64, i64)>, id: &'static str) -> impl
         <figure class="chart" id=id>
             <figcaption><h2 id=title_id.clone()>{move || i18n.t(title)}</h2></figcaption>
             <p class="chart-legend" aria-hidden="true">
-                <span class="swatch now"></span>{move || i18n.t(Key::StatsThisPeriod)}
-                <span class="swatch before"></span>{move || i18n.t(Key::StatsLastYear)}
+                <span class="swatch now"></span>{i18n.text(Key::StatsThisPeriod)}
+                <span class="swatch before"></span>{i18n.text(Key::StatsLastYear)}
             </p>
             <svg role="img" viewBox=format!("0 0 {WIDTH} {height}") width="100%" preserveAspectRatio="xMinYMin meet"
                 aria-labelledby=labelled_by>
@@ -398,13 +398,13 @@ fn BarChart(title: Key, rows: Vec<(String, i64, i64)>, id: &'static str) -> impl
                 }).collect_view()}
             </svg>
             <details>
-                <summary>{move || i18n.t(Key::StatsDataTable)}</summary>
+                <summary>{i18n.text(Key::StatsDataTable)}</summary>
                 <table class="money-timeline">
                     <thead><tr>
                         <th scope="col"></th>
-                        <th scope="col">{move || i18n.t(Key::StatsThisPeriod)}</th>
-                        <th scope="col">{move || i18n.t(Key::StatsLastYear)}</th>
-                        <th scope="col">{move || i18n.t(Key::StatsChange)}</th>
+                        <th scope="col">{i18n.text(Key::StatsThisPeriod)}</th>
+                        <th scope="col">{i18n.text(Key::StatsLastYear)}</th>
+                        <th scope="col">{i18n.text(Key::StatsChange)}</th>
                     </tr></thead>
                     <tbody>
                         {table_rows.into_iter().map(|(name, now, before)| {
@@ -429,7 +429,7 @@ fn ReferralTable(stats: Vec<domain::api::stats::AgencyReferrals>) -> impl IntoVi
     view! {
         <div class="table-scroll">
             <table class="money-timeline" data-testid="referral-table">
-                <caption class="muted">{move || i18n.t(Key::StatsReferralOutcomes)}</caption>
+                <caption class="muted">{i18n.text(Key::StatsReferralOutcomes)}</caption>
                 <thead><tr>
                     <th scope="col"></th>
                     {heads.into_iter().map(|s| view! { <th scope="col">{move || label(i18n, "referral_state", &s)}</th> }).collect_view()}
@@ -459,7 +459,7 @@ pub fn BulletinPage() -> impl IntoView {
     let stats = Resource::new(move || query.clone(), api::get_stats);
     view! {
         <article class="card bulletin" data-testid="bulletin">
-            <Transition fallback=move || view! { <p class="muted">{move || i18n.t(Key::CommonLoading)}</p> }>
+            <Transition fallback=move || view! { <p class="muted">{i18n.text(Key::CommonLoading)}</p> }>
                 {move || {
                     let year = year.clone();
                     Suspend::new(async move {
@@ -470,7 +470,7 @@ pub fn BulletinPage() -> impl IntoView {
                     })
                 }}
             </Transition>
-            <p class="no-print"><button type="button" class="button primary" on:click=move |_| print_page()>{move || i18n.t(Key::StatsPrint)}</button></p>
+            <p class="no-print"><button type="button" class="button primary" on:click=move |_| print_page()>{i18n.text(Key::StatsPrint)}</button></p>
         </article>
     }
 }
@@ -520,9 +520,9 @@ fn Bulletin(year: String, stats: StatsView) -> impl IntoView {
         <table class="money-timeline">
             <thead><tr>
                 <th scope="col"></th>
-                <th scope="col">{move || i18n.t(Key::StatsThisPeriod)}</th>
-                <th scope="col">{move || i18n.t(Key::StatsLastYear)}</th>
-                <th scope="col">{move || i18n.t(Key::StatsChange)}</th>
+                <th scope="col">{i18n.text(Key::StatsThisPeriod)}</th>
+                <th scope="col">{i18n.text(Key::StatsLastYear)}</th>
+                <th scope="col">{i18n.text(Key::StatsChange)}</th>
             </tr></thead>
             <tbody>
                 {lines.into_iter().map(|(key, now, before, change)| view! {
@@ -530,7 +530,7 @@ fn Bulletin(year: String, stats: StatsView) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
-        <h2>{move || i18n.t(Key::StatsPeopleByGroup)}</h2>
+        <h2>{i18n.text(Key::StatsPeopleByGroup)}</h2>
         <table class="money-timeline">
             <tbody>
                 {groups.into_iter().map(|(name, now, before)| {

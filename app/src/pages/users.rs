@@ -18,9 +18,9 @@ pub fn UsersPage(me: Me) -> impl IntoView {
 
     view! {
         <section class="card">
-            <h1>{move || i18n.t(Key::UsersTitle)}</h1>
+            <h1>{i18n.text(Key::UsersTitle)}</h1>
             <p class="notice" role="status">{move || notice.get()}</p>
-            <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>
+            <Transition fallback=move || view! { <p class="loading">{i18n.text(Key::CommonLoading)}</p> }>
                 {move || Suspend::new(async move {
                     match users.await {
                         Ok(list) => view! { <UserTable users=list my_id=me.id notice reload/> }.into_any(),
@@ -115,7 +115,7 @@ fn ResetPasswordButton(
         }
     });
     view! {
-        <button type="button" on:click=move |_| open.update(|o| *o = !*o)>{move || i18n.t(Key::UsersResetPassword)}</button>
+        <button type="button" on:click=move |_| open.update(|o| *o = !*o)>{i18n.text(Key::UsersResetPassword)}</button>
         <Show when=move || open.get()>
             <form class="inline-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
@@ -126,10 +126,10 @@ fn ResetPasswordButton(
                 }
             }>
                 <label>
-                    <span>{move || i18n.t(Key::UsersNewPassword)}</span>
+                    <span>{i18n.text(Key::UsersNewPassword)}</span>
                     <input type="password" autocomplete="new-password" bind:value=password/>
                 </label>
-                <button type="submit" class="primary">{move || i18n.t(Key::UsersSave)}</button>
+                <button type="submit" class="primary">{i18n.text(Key::UsersSave)}</button>
             </form>
         </Show>
     }
@@ -198,18 +198,18 @@ where
 
     view! {
         <section class="card">
-            <h2>{move || i18n.t(Key::UsersAdd)}</h2>
+            <h2>{i18n.text(Key::UsersAdd)}</h2>
             <form class="stack" on:submit=on_submit data-testid="add-user">
                 <label>
-                    <span>{move || i18n.t(Key::UsersUsername)}</span>
+                    <span>{i18n.text(Key::UsersUsername)}</span>
                     <input name="username" autocapitalize="none" required bind:value=username/>
                 </label>
                 <label>
-                    <span>{move || i18n.t(Key::UsersDisplayName)}</span>
+                    <span>{i18n.text(Key::UsersDisplayName)}</span>
                     <input name="display_name" required bind:value=display_name/>
                 </label>
                 <label>
-                    <span>{move || i18n.t(Key::UsersRole)}</span>
+                    <span>{i18n.text(Key::UsersRole)}</span>
                     <select name="role" bind:value=role>
                         {Role::ALL.into_iter().map(|r| view! {
                             <option value=r.as_str()>{move || i18n.t(role_key(r))}</option>
@@ -218,15 +218,15 @@ where
                 </label>
                 <Show when=move || selected_role() == Role::VillageCommittee>
                     <label>
-                        <span>{move || i18n.t(Key::UsersVillage)}</span>
+                        <span>{i18n.text(Key::UsersVillage)}</span>
                         <VillageSelect value=village_id/>
                     </label>
                 </Show>
                 <Show when=move || selected_role() == Role::Partner>
                     <label>
-                        <span>{move || i18n.t(Key::UsersAgency)}</span>
+                        <span>{i18n.text(Key::UsersAgency)}</span>
                         <select name="agency_id" bind:value=agency_id required>
-                            <option value="">{move || i18n.t(Key::UsersChoose)}</option>
+                            <option value="">{i18n.text(Key::UsersChoose)}</option>
                             <Transition>
                                 {move || Suspend::new(async move {
                                     agencies.await.unwrap_or_default().into_iter().map(|a| view! {
@@ -238,11 +238,11 @@ where
                     </label>
                 </Show>
                 <label>
-                    <span>{move || i18n.t(Key::UsersPassword)}</span>
+                    <span>{i18n.text(Key::UsersPassword)}</span>
                     <input name="password" type="password" autocomplete="new-password" required bind:value=password/>
                 </label>
                 <p class="error" role="alert">{move || error.get()}</p>
-                <button type="submit" class="primary" disabled=move || create.pending().get()>{move || i18n.t(Key::UsersAdd)}</button>
+                <button type="submit" class="primary" disabled=move || create.pending().get()>{i18n.text(Key::UsersAdd)}</button>
             </form>
         </section>
     }

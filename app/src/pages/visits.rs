@@ -30,10 +30,10 @@ pub fn CaseVisitsSection(case_id: i64, visits: CaseVisits) -> impl IntoView {
     let empty = visits.is_empty();
     view! {
         <section class="card visits" data-testid="case-visits">
-            <h2>{move || i18n.t(Key::VisitsTitle)}</h2>
+            <h2>{i18n.text(Key::VisitsTitle)}</h2>
             {(!follow_ups.is_empty()).then(|| view! { <FollowUps follow_ups/> })}
             {can_record.then(|| view! { <VisitForm case_id/> })}
-            {empty.then(|| view! { <p class="muted">{move || i18n.t(Key::VisitsNone)}</p> })}
+            {empty.then(|| view! { <p class="muted">{i18n.text(Key::VisitsNone)}</p> })}
             <ul class="visit-list" data-testid="visit-list">
                 {visits.into_iter().map(|v| view! { <VisitItem visit=v/> }).collect_view()}
             </ul>
@@ -45,7 +45,7 @@ pub fn CaseVisitsSection(case_id: i64, visits: CaseVisits) -> impl IntoView {
 fn FollowUps(follow_ups: Vec<FollowUpDue>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <h3>{move || i18n.t(Key::VisitsFollowUps)}</h3>
+        <h3>{i18n.text(Key::VisitsFollowUps)}</h3>
         <ul class="follow-ups" data-testid="follow-ups">
             {follow_ups.into_iter().map(|f| {
                 let days = f.days.to_string();
@@ -54,8 +54,8 @@ fn FollowUps(follow_ups: Vec<FollowUpDue>) -> impl IntoView {
                 view! {
                     <li class:overdue=f.overdue class:done=done>
                         {move || i18n.t_with(Key::VisitsFollowUpDue, &[("days", &days), ("date", &date)])}
-                        {done.then(|| view! { " " <span class="badge">{move || i18n.t(Key::VisitsFollowUpDone)}</span> })}
-                        {f.overdue.then(|| view! { " " <strong class="late">{move || i18n.t(Key::VisitsFollowUpOverdue)}</strong> })}
+                        {done.then(|| view! { " " <span class="badge">{i18n.text(Key::VisitsFollowUpDone)}</span> })}
+                        {f.overdue.then(|| view! { " " <strong class="late">{i18n.text(Key::VisitsFollowUpOverdue)}</strong> })}
                     </li>
                 }
             }).collect_view()}
@@ -188,18 +188,18 @@ fn VisitItem(visit: VisitView) -> impl IntoView {
         <li class="visit" data-testid="visit" data-visit-id=visit.id.clone()>
             <div class="when">{format_china_datetime(visit.visited_at)}" · "{visit.place}</div>
             <strong>{move || label(i18n, "visit_kind", kind)}</strong>
-            <p>{move || i18n.t(Key::VisitsPeopleMet)}": "{visit.people_met}</p>
+            <p>{i18n.text(Key::VisitsPeopleMet)}": "{visit.people_met}</p>
             <p class="facts">
                 {members.map(|n| view! { <span>{move || i18n.t_with(Key::VisitsMembersCount, &[("count", &n)])}</span> })}
                 {dependants.map(|n| view! { " " <span>{move || i18n.t_with(Key::VisitsDependantsCount, &[("count", &n)])}</span> })}
                 {f.monthly_income_fen.map(|fen| view! { " " <span>{move || i18n.t_with(Key::VisitsIncome, &[("amount", &yuan(i18n, fen))])}</span> })}
             </p>
-            {f.hardship.map(|h| view! { <p><span class="muted">{move || i18n.t(Key::VisitsHardship)}": "</span>{h}</p> })}
-            {f.needs.map(|n| view! { <p><span class="muted">{move || i18n.t(Key::VisitsNeeds)}": "</span>{n}</p> })}
+            {f.hardship.map(|h| view! { <p><span class="muted">{i18n.text(Key::VisitsHardship)}": "</span>{h}</p> })}
+            {f.needs.map(|n| view! { <p><span class="muted">{i18n.text(Key::VisitsNeeds)}": "</span>{n}</p> })}
             {visit.notes.map(|n| view! { <p class="comment">{n}</p> })}
             {visit.location.map(|p| {
                 let text = format!("{:.5}, {:.5}", p.latitude, p.longitude);
-                view! { <p class="muted">{move || i18n.t(Key::VisitsLocation)}": "{text}</p> }
+                view! { <p class="muted">{i18n.text(Key::VisitsLocation)}": "{text}</p> }
             })}
             <div class="thumbs">
                 {visit.files.into_iter().map(|file| {
@@ -225,11 +225,11 @@ pub fn FollowUpsPage() -> impl IntoView {
     let items = Resource::new(|| (), |_| api::due_follow_ups());
     view! {
         <section class="card" data-testid="follow-up-list">
-            <h1>{move || i18n.t(Key::FollowUpsTitle)}</h1>
-            <Transition fallback=move || view! { <p class="loading">{move || i18n.t(Key::CommonLoading)}</p> }>
+            <h1>{i18n.text(Key::FollowUpsTitle)}</h1>
+            <Transition fallback=move || view! { <p class="loading">{i18n.text(Key::CommonLoading)}</p> }>
                 {move || Suspend::new(async move {
                     match items.await {
-                        Ok(list) if list.is_empty() => view! { <p class="muted">{move || i18n.t(Key::FollowUpsNone)}</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="muted">{i18n.text(Key::FollowUpsNone)}</p> }.into_any(),
                         Ok(list) => view! {
                             <ul class="follow-ups">
                                 {list.into_iter().map(|item| {
@@ -241,7 +241,7 @@ pub fn FollowUpsPage() -> impl IntoView {
                                             " · "{item.applicant_name}" · "{item.village}
                                             <div>
                                                 {move || i18n.t_with(Key::FollowUpsDue, &[("days", &days), ("date", &date)])}
-                                                {item.overdue.then(|| view! { " " <strong class="late">{move || i18n.t(Key::VisitsFollowUpOverdue)}</strong> })}
+                                                {item.overdue.then(|| view! { " " <strong class="late">{i18n.text(Key::VisitsFollowUpOverdue)}</strong> })}
                                             </div>
                                         </li>
                                     }
