@@ -98,29 +98,16 @@ async fn disabling_a_user_on_one_instance_ends_their_sessions_on_the_other() {
 /// entry's lifetime runs out.
 #[tokio::test]
 async fn a_session_ended_while_the_listener_was_cut_is_not_served_from_the_cache() {
-    let Some(admin_url) = postgres_url() else {
-        eprintln!("skipped: TEST_POSTGRES_URL is not set");
+    let Some((app, officer)) = postgres_app_with_officer().await else {
         return;
     };
-    let app = spawn_app(Backend::Postgres).await;
-    app.load_demo().await;
-    let officer = app.client_for("wang.fang").await;
     assert_eq!(
         get(&officer, app.url("/api/v1/auth/me")).await.status(),
         StatusCode::OK
     );
 
-    let database = app.database_url.rsplit('/').next().unwrap().to_string();
-    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-    let cut: Vec<bool> = sqlx::query_scalar(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = $1 AND query LIKE 'LISTEN %'",
-    )
-    .bind(&database)
-    .fetch_all(&mut admin)
-    .await
-    .unwrap();
-    assert_eq!(cut, [true], "the instance listens on one connection");
+    let cut = terminate_backends(&app, "query LIKE 'LISTEN %'").await;
+    assert_eq!(cut, 1, "the instance listens on one connection");
     // Ended behind the server's back, with no announcement at all.
     let mut db = sqlx::PgConnection::connect(&app.database_url)
         .await
@@ -130,7 +117,6 @@ async fn a_session_ended_while_the_listener_was_cut_is_not_served_from_the_cache
         .await
         .unwrap();
     db.close().await.unwrap();
-    admin.close().await.unwrap();
 
     let waited = refused_within(&officer, app.url("/api/v1/auth/me"), Duration::from_secs(3)).await;
     assert!(
@@ -219,28 +205,14 @@ async fn failed_logins_count_across_instances() {
 /// the first requests after a quiet spell must not fail.
 #[tokio::test]
 async fn requests_after_the_database_dropped_the_idle_connections_succeed() {
-    let Some(admin_url) = postgres_url() else {
-        eprintln!("skipped: TEST_POSTGRES_URL is not set");
+    let Some((app, officer)) = postgres_app_with_officer().await else {
         return;
     };
-    let app = spawn_app(Backend::Postgres).await;
-    app.load_demo().await;
-    let officer = app.client_for("wang.fang").await;
     let before = get(&officer, app.url("/api/v1/cases")).await;
     assert_eq!(before.status(), StatusCode::OK);
 
-    let database = app.database_url.rsplit('/').next().unwrap().to_string();
-    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-    let dropped: Vec<bool> = sqlx::query_scalar(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = $1 AND pid <> pg_backend_pid()",
-    )
-    .bind(&database)
-    .fetch_all(&mut admin)
-    .await
-    .unwrap();
-    assert!(!dropped.is_empty(), "the server held connections");
-    admin.close().await.unwrap();
+    let dropped = terminate_backends(&app, "TRUE").await;
+    assert!(dropped > 0, "the server held connections");
     // A quiet spell: every pooled connection is now idle past the check's threshold.
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
 
@@ -254,4 +226,35 @@ async fn requests_after_the_database_dropped_the_idle_connections_succeed() {
         assert_eq!(response.status(), StatusCode::OK, "{path}");
     }
     app.shutdown().await;
+}
+
+/// A PostgreSQL instance with the demo data and the officer logged in; `None`
+/// (the test skipped) without TEST_POSTGRES_URL.
+async fn postgres_app_with_officer() -> Option<(crate::helpers::TestApp, reqwest::Client)> {
+    if postgres_url().is_none() {
+        eprintln!("skipped: TEST_POSTGRES_URL is not set");
+        return None;
+    }
+    let app = spawn_app(Backend::Postgres).await;
+    app.load_demo().await;
+    let officer = app.client_for("wang.fang").await;
+    Some((app, officer))
+}
+
+/// Ends the server's connections to its database that match `condition` (SQL
+/// over `pg_stat_activity`), as an administrator or a restart would; how many.
+async fn terminate_backends(app: &crate::helpers::TestApp, condition: &str) -> usize {
+    let admin_url = postgres_url().expect("a PostgreSQL test");
+    let database = app.database_url.rsplit('/').next().unwrap().to_string();
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    let ended: Vec<bool> = sqlx::query_scalar(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = $1 AND pid <> pg_backend_pid() AND ({condition})"
+    ))
+    .bind(&database)
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    admin.close().await.unwrap();
+    ended.into_iter().filter(|ended| *ended).count()
 }
