@@ -284,7 +284,8 @@
       scheduled = false;
       prepareForms().catch(() => {});
       for (const box of document.querySelectorAll('[data-facts-queue]')) {
-        if (!box.firstChild) { render(); break; }
+        // A box the app has just built holds at most its placeholder comment.
+        if (!box.firstElementChild) { render(); break; }
       }
     });
   });

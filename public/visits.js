@@ -429,7 +429,8 @@
       scheduled = false;
       prepareForms();
       for (const box of document.querySelectorAll('[data-visit-queue]')) {
-        if (!box.firstChild) { render(); break; }
+        // A box the app has just built holds at most its placeholder comment.
+        if (!box.firstElementChild) { render(); break; }
       }
     });
   });

@@ -144,5 +144,5 @@ pub fn App() -> impl IntoView {
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     // Async hydration: a lazily loaded route waits for its chunk before it hydrates.
-    leptos::mount::hydrate_lazy(App);
+    components::deferred::hydrate_page(App);
 }

@@ -1,5 +1,5 @@
 import { test, expect, Browser } from '@playwright/test';
-import { logIn, openPage, watchConsole } from './helpers';
+import { logIn, openPage, waitForHydration, watchConsole } from './helpers';
 
 /** Today's date in China time, as a date input wants it. */
 function todayInChina(): string {
@@ -191,5 +191,36 @@ test('the leads list shows declined leads with their reason and accepted ones wi
   await expect(list.locator('li', { hasNotText: '已受理' })).toHaveCount(0);
   await list.getByRole('link', { name: '查看案件' }).first().click();
   await expect(page).toHaveURL(/\/cases\/\d+$/);
+  expect(problems).toEqual([]);
+});
+
+test('the lower parts of a case page hydrate after the rest, on the nodes the server sent: what was typed stays and the forms answer', async ({ page }) => {
+  const problems = watchConsole(page);
+  await logIn(page, 'wang.fang');
+  const mine = await (await page.request.get('/api/v1/cases?mine=true&state=investigating&per_page=1')).json();
+  expect(mine.items.length, 'an investigating demo case of wang.fang').toBe(1);
+
+  // Hold the WASM back, as a slow link would, and use the server's HTML first.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => { release = resolve; });
+  await page.route('**/*.wasm', async (route) => { await held; await route.continue(); });
+  await page.goto(`/cases/${mine.items[0].id}`);
+  const visit = page.getByTestId('visit-form');
+  const propose = page.locator('form[data-action=propose]');
+  await visit.locator('input[name=place]').fill('村委会办公室');
+  // Mark the server's nodes: a part rebuilt instead of hydrated would lose the marks.
+  await visit.evaluate((form) => { (form as HTMLElement & { serverNode?: boolean }).serverNode = true; });
+  await propose.evaluate((form) => { (form as HTMLElement & { serverNode?: boolean }).serverNode = true; });
+
+  release();
+  await waitForHydration(page);
+  await expect(visit.locator('input[name=place]')).toHaveValue('村委会办公室');
+  expect(await visit.evaluate((form) => (form as HTMLElement & { serverNode?: boolean }).serverNode)).toBe(true);
+  expect(await propose.evaluate((form) => (form as HTMLElement & { serverNode?: boolean }).serverNode)).toBe(true);
+  // The proposal form, hydrated in its own task, checks the amount in the browser.
+  await propose.locator('textarea[name=comment]').fill('家庭因案陷入困难。');
+  await propose.locator('input[name=amount]').fill('-5');
+  await propose.getByRole('button', { name: '提出救助意见' }).click();
+  await expect(propose.getByRole('alert')).toHaveText('金额必须大于零');
   expect(problems).toEqual([]);
 });

@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api;
+use crate::components::deferred::Deferred;
 use crate::components::labels::{
     duration_text, label, yuan, GreenChannel, GroupBadges, StateBadge,
 };
@@ -84,8 +85,8 @@ pub fn CasePage(me: Me) -> impl IntoView {
                         let case_id = detail.id;
                         view! {
                             <CaseView detail referrals=referrals_now money=money_now now show_reads on_change=move || { case.refetch(); referrals.refetch(); money.refetch(); if visits.get_untracked().flatten().is_some() { visits.refetch(); } }/>
-                            {facts_now.map(|view| view! { <CaseFactsSection view on_change=move || { facts.refetch(); case.refetch(); }/> })}
-                            {visits_now.map(|v| view! { <CaseVisitsSection case_id visits=v/> })}
+                            {facts_now.map(|view| view! { <Deferred><CaseFactsSection view on_change=move || { facts.refetch(); case.refetch(); }/></Deferred> })}
+                            {visits_now.map(|v| view! { <Deferred><CaseVisitsSection case_id visits=v/></Deferred> })}
                         }.into_any()
                     }
                     // A child's case outside one's team: state why to open it.
@@ -154,52 +155,56 @@ where
             </section>
         })}
         {(!d.actions.is_empty()).then(|| view! {
-            <section class="card actions" data-testid="actions">
-                {d.actions.iter().map(|a| view! { <ActionForm case_id=d.id action=*a on_change/> }).collect_view()}
-            </section>
+            <Deferred>
+                <section class="card actions" data-testid="actions">
+                    {d.actions.iter().map(|a| view! { <ActionForm case_id=d.id action=*a on_change/> }).collect_view()}
+                </section>
+            </Deferred>
         })}
-        {money.filter(|_| d.approved_amount_fen.is_some()).map(|view| view! { <MoneySection view on_change/> })}
-        {referrals.map(|(data, agencies)| view! { <CaseReferralsSection case_id=d.id data agencies on_change/> })}
-        <section class="card">
-            <h2>{i18n.text(Key::CaseStages)}</h2>
-            <ol class="stages" data-testid="stages">
-                {d.stages.iter().map(|span| {
-                    let running = span.left_at.is_none();
-                    let duration = span.duration_ms;
-                    let limit = span.limit_ms;
-                    view! {
-                        <li class:overdue=span.overdue>
-                            <StateBadge state=span.state/>
-                            <span class="duration">{move || duration_text(i18n, duration)}</span>
-                            {running.then(|| view! { <span class="muted">{i18n.text(Key::CaseStageRunning)}</span> })}
-                            {limit.map(|l| view! { <span class="muted">{move || i18n.t_with(Key::CaseStageLimit, &[("duration", &duration_text(i18n, l))])}</span> })}
-                            {span.overdue.then(|| view! { <strong class="late">{i18n.text(Key::CaseStageOverdue)}</strong> })}
-                        </li>
-                    }
-                }).collect_view()}
-            </ol>
-        </section>
-        <section class="card">
-            <h2>{i18n.text(Key::CaseTimeline)}</h2>
-            <ol class="timeline" data-testid="timeline">
-                {d.timeline.iter().map(|e| {
-                    let action = e.action.clone();
-                    let to = e.to_state;
-                    view! {
-                        <li>
-                            <div class="when">{format_china_datetime(e.at)}" · "{e.actor.name.clone()}</div>
-                            <div>
-                                <strong>{move || label(i18n, "action", &action)}</strong>
-                                " → "
-                                <StateBadge state=to/>
-                                {e.amount_fen.map(|f| view! { <span class="amount">{move || yuan(i18n, f)}</span> })}
-                            </div>
-                            {e.comment.clone().filter(|c| c != "green_channel").map(|c| view! { <p class="comment">{c}</p> })}
-                        </li>
-                    }
-                }).collect_view()}
-            </ol>
-        </section>
+        {money.filter(|_| d.approved_amount_fen.is_some()).map(|view| view! { <Deferred><MoneySection view on_change/></Deferred> })}
+        {referrals.map(|(data, agencies)| view! { <Deferred><CaseReferralsSection case_id=d.id data agencies on_change/></Deferred> })}
+        <Deferred>
+            <section class="card">
+                <h2>{i18n.text(Key::CaseStages)}</h2>
+                <ol class="stages" data-testid="stages">
+                    {d.stages.iter().map(|span| {
+                        let running = span.left_at.is_none();
+                        let duration = span.duration_ms;
+                        let limit = span.limit_ms;
+                        view! {
+                            <li class:overdue=span.overdue>
+                                <StateBadge state=span.state/>
+                                <span class="duration">{move || duration_text(i18n, duration)}</span>
+                                {running.then(|| view! { <span class="muted">{i18n.text(Key::CaseStageRunning)}</span> })}
+                                {limit.map(|l| view! { <span class="muted">{move || i18n.t_with(Key::CaseStageLimit, &[("duration", &duration_text(i18n, l))])}</span> })}
+                                {span.overdue.then(|| view! { <strong class="late">{i18n.text(Key::CaseStageOverdue)}</strong> })}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+            </section>
+            <section class="card">
+                <h2>{i18n.text(Key::CaseTimeline)}</h2>
+                <ol class="timeline" data-testid="timeline">
+                    {d.timeline.iter().map(|e| {
+                        let action = e.action.clone();
+                        let to = e.to_state;
+                        view! {
+                            <li>
+                                <div class="when">{format_china_datetime(e.at)}" · "{e.actor.name.clone()}</div>
+                                <div>
+                                    <strong>{move || label(i18n, "action", &action)}</strong>
+                                    " → "
+                                    <StateBadge state=to/>
+                                    {e.amount_fen.map(|f| view! { <span class="amount">{move || yuan(i18n, f)}</span> })}
+                                </div>
+                                {e.comment.clone().filter(|c| c != "green_channel").map(|c| view! { <p class="comment">{c}</p> })}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+            </section>
+        </Deferred>
     }
 }
 
