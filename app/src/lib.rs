@@ -71,8 +71,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// split from the head: the page is readable as soon as it is painted either
 /// way, but a phone on a slow link then downloads the WASM before it paints,
 /// and Lighthouse's largest-contentful-paint counts every download that ended
-/// before that paint. It then announces `jiuzhu:hydrated`, on which
-/// `public/visits.js` registers the service worker.
+/// before that paint. The module is started in one task and hydrates the page
+/// in the next, so neither blocks a tap for long (see `components/deferred.rs`).
+/// It then announces `jiuzhu:hydrated`, on which `public/visits.js` registers
+/// the service worker.
 #[component]
 fn HydrationScript(options: LeptosOptions) -> impl IntoView {
     let pkg = format!("/{}", options.site_pkg_dir);
@@ -85,7 +87,8 @@ fn HydrationScript(options: LeptosOptions) -> impl IntoView {
     };
     let wasm = format!("{pkg}/{}{wasm_suffix}.wasm", options.output_name);
     let script = format!(
-        "const hydrate = () => import({js:?}).then((m) => m.default({{ module_or_path: {wasm:?} }}).then(() => m.hydrate()))\n\
+        "const hydrate = () => import({js:?}).then((m) => m.default({{ module_or_path: {wasm:?} }})\n\
+         .then(() => new Promise((resume) => setTimeout(resume))).then(() => m.hydrate()))\n\
          .finally(() => dispatchEvent(new Event('jiuzhu:hydrated')));\n\
          if (document.readyState === 'complete') hydrate();\n\
          else addEventListener('load', () => requestAnimationFrame(() => setTimeout(hydrate)));"

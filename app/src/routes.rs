@@ -19,6 +19,7 @@ use leptos::lazy;
 use leptos::prelude::*;
 use leptos_router::LazyRoute;
 
+use crate::components::deferred::yield_during_first_hydration;
 use crate::components::layout::Authenticated;
 use crate::pages::agencies::AgenciesPage;
 use crate::pages::case::CasePage;
@@ -124,7 +125,12 @@ macro_rules! logged_in_route {
             }
 
             async fn preload() {
-                preload_page(Page::$page).await
+                preload_page(Page::$page).await;
+                // The page's file was just compiled in this task: hydrate in
+                // the next. (Here, not in `view`: the router hydrates the page
+                // once this is done, and a page's view still pending while it
+                // hydrates breaks the hydration.)
+                yield_during_first_hydration().await;
             }
         }
     )*};

@@ -5,6 +5,11 @@
 //! was 250–370 ms at Lighthouse's 4× slowdown, two thirds of it compiling),
 //! and every millisecond of a task past 50 blocks a tap. Splitting the
 //! hydration into several tasks lets the browser answer input in between.
+//! The page's hydration is cut in three places: the main module is started in
+//! one task and hydrates in the next (`HydrationScript`); a lazy page's file is
+//! compiled in one task and the page hydrates in the next
+//! (`yield_during_first_hydration`, in `routes.rs`); and parts of a page wrapped
+//! in `Deferred` (each card of a case page) hydrate in a task each, in page order.
 //!
 //! The server renders the part like any other, inside a `<div class="deferred">`
 //! (`display: contents`, so layout is unchanged). While the page hydrates, only
@@ -76,6 +81,18 @@ where
         PAGE_HYDRATING.set(false);
         handle.forget();
     });
+}
+
+/// During the page's first hydration, lets the browser run its other tasks
+/// (input, paint) before the caller goes on; otherwise returns at once.
+pub async fn yield_during_first_hydration() {
+    #[cfg(feature = "hydrate")]
+    if PAGE_HYDRATING.get() {
+        let timer = js_sys::Promise::new(&mut |resume, _| {
+            let _ = window().set_timeout_with_callback(&resume);
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(timer).await;
+    }
 }
 
 /// Hydrates the server's HTML inside `parent` with the view `children` makes,

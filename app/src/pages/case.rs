@@ -116,44 +116,49 @@ where
     let d = detail;
     let channel = d.channel.as_str();
     let relationship = d.agent_relationship.clone().unwrap_or_default();
+    let privacy = d.clone();
     view! {
-        <section class="card" data-testid="case">
-            <div class="case-head">
-                <h1>{d.number.clone()}</h1>
-                <span data-testid="case-state"><StateBadge state=d.state/></span>
-            </div>
-            {d.green_channel.then(|| view! { <GreenChannel deadline=d.green_channel_deadline confirmed=d.green_channel_confirmed now/> })}
-            {d.can_confirm_green_channel.then(|| view! { <DecideGreenChannel case_id=d.id on_change/> })}
-            <dl class="facts">
-                <dt>{i18n.text(Key::CaseChannel)}</dt><dd>{move || label(i18n, "channel", channel)}</dd>
-                <dt>{i18n.text(Key::CaseVillage)}</dt><dd>{d.village.name.clone()}</dd>
-                <dt>{i18n.text(Key::CaseOfficer)}</dt><dd>{d.officer.name.clone()}</dd>
-                {d.criminal_case_ref.clone().map(|r| view! { <dt>{i18n.text(Key::CaseCriminalCase)}</dt><dd>{r}</dd> })}
-            </dl>
-            <p>{d.summary.clone()}</p>
-            <PrivacyNotes detail=d.clone() show_reads/>
-        </section>
-        <section class="card">
-            <h2>{i18n.text(Key::CaseApplicant)}</h2>
-            <Person person=d.applicant.clone()/>
-            {d.agent.clone().map(|agent| {
-                let relationship = relationship.clone();
-                view! {
-                    <h2>{move || i18n.t_with(Key::CaseAgent, &[("relationship", &relationship)])}</h2>
-                    <Person person=agent/>
-                }
-            })}
-        </section>
-        {(d.proposed_amount_fen.is_some()).then(|| view! {
-            <section class="card" data-testid="proposal">
-                <h2>{i18n.text(Key::CaseProposal)}</h2>
+        <Deferred>
+            <section class="card" data-testid="case">
+                <div class="case-head">
+                    <h1>{d.number.clone()}</h1>
+                    <span data-testid="case-state"><StateBadge state=d.state/></span>
+                </div>
+                {d.green_channel.then(|| view! { <GreenChannel deadline=d.green_channel_deadline confirmed=d.green_channel_confirmed now/> })}
+                {d.can_confirm_green_channel.then(|| view! { <DecideGreenChannel case_id=d.id on_change/> })}
                 <dl class="facts">
-                    {d.proposed_amount_fen.map(|f| view! { <dt>{i18n.text(Key::CaseProposedAmount)}</dt><dd>{move || yuan(i18n, f)}</dd> })}
-                    {d.approved_amount_fen.map(|f| view! { <dt>{i18n.text(Key::CaseApprovedAmount)}</dt><dd>{move || yuan(i18n, f)}</dd> })}
+                    <dt>{i18n.text(Key::CaseChannel)}</dt><dd>{move || label(i18n, "channel", channel)}</dd>
+                    <dt>{i18n.text(Key::CaseVillage)}</dt><dd>{d.village.name.clone()}</dd>
+                    <dt>{i18n.text(Key::CaseOfficer)}</dt><dd>{d.officer.name.clone()}</dd>
+                    {d.criminal_case_ref.clone().map(|r| view! { <dt>{i18n.text(Key::CaseCriminalCase)}</dt><dd>{r}</dd> })}
                 </dl>
-                <p>{d.proposal_reasoning.clone()}</p>
+                <p>{d.summary.clone()}</p>
+                <PrivacyNotes detail=privacy show_reads/>
             </section>
-        })}
+        </Deferred>
+        <Deferred>
+            <section class="card">
+                <h2>{i18n.text(Key::CaseApplicant)}</h2>
+                <Person person=d.applicant.clone()/>
+                {d.agent.clone().map(|agent| {
+                    let relationship = relationship.clone();
+                    view! {
+                        <h2>{move || i18n.t_with(Key::CaseAgent, &[("relationship", &relationship)])}</h2>
+                        <Person person=agent/>
+                    }
+                })}
+            </section>
+            {(d.proposed_amount_fen.is_some()).then(|| view! {
+                <section class="card" data-testid="proposal">
+                    <h2>{i18n.text(Key::CaseProposal)}</h2>
+                    <dl class="facts">
+                        {d.proposed_amount_fen.map(|f| view! { <dt>{i18n.text(Key::CaseProposedAmount)}</dt><dd>{move || yuan(i18n, f)}</dd> })}
+                        {d.approved_amount_fen.map(|f| view! { <dt>{i18n.text(Key::CaseApprovedAmount)}</dt><dd>{move || yuan(i18n, f)}</dd> })}
+                    </dl>
+                    <p>{d.proposal_reasoning.clone()}</p>
+                </section>
+            })}
+        </Deferred>
         {(!d.actions.is_empty()).then(|| view! {
             <Deferred>
                 <section class="card actions" data-testid="actions">
