@@ -9,7 +9,8 @@
 //! one task and hydrates in the next (`HydrationScript`); a lazy page's file is
 //! compiled in one task and the page hydrates in the next
 //! (`yield_during_first_hydration`, in `routes.rs`); and parts of a page wrapped
-//! in `Deferred` (each card of a case page) hydrate in a task each, in page order.
+//! in `Deferred` (the navigation bar, each card of a case page) hydrate in a
+//! task each, in page order.
 //!
 //! The server renders the part like any other, inside a `<div class="deferred">`
 //! (`display: contents`, so layout is unchanged). While the page hydrates, only
