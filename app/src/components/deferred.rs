@@ -16,7 +16,8 @@
 //! (`display: contents`, so layout is unchanged). While the page hydrates, only
 //! that wrapper is claimed; a zero-delay timer then hydrates the children
 //! against the same DOM nodes. Nothing is rebuilt or swapped: what the user
-//! typed, picked or drew meanwhile stays, and scripts holding those nodes
+//! typed, picked or drew meanwhile stays (but a field bound with `bind:value`
+//! is set from its signal when it hydrates), and scripts holding those nodes
 //! (`public/visits.js`, `public/facts.js`) keep them. Outside the first
 //! hydration (a client-side navigation, a refetch) the children render at once.
 
