@@ -103,13 +103,43 @@ mod backend {
 #[cfg(feature = "ssr")]
 pub use backend::{Backend, BackendResponse, SsrBackend};
 
-/// Sends one request. Context is read now, before the future first runs,
-/// because it is only reachable while the calling component is being built.
+/// Sends one request and decodes its answer.
 fn request<T: DeserializeOwned + 'static>(
     method: Method,
     path: String,
     body: Option<String>,
 ) -> impl std::future::Future<Output = Result<T, ApiError>> + Send + 'static {
+    let sent = send(method, path, body);
+    async move {
+        let (status, body) = sent.await?;
+        decode(status, &body)
+    }
+}
+
+/// Sends a GET and keeps a successful answer's JSON undecoded (see [`Undecoded`]);
+/// any failure is [`Undecoded::absent`].
+fn request_undecoded<T: DeserializeOwned + 'static>(
+    path: String,
+) -> impl std::future::Future<Output = Undecoded<T>> + Send + 'static {
+    let sent = send(Method::Get, path, None);
+    async move {
+        match sent.await {
+            Ok((status, body)) if (200..300).contains(&status) => String::from_utf8(body)
+                .map(Undecoded::new)
+                .unwrap_or_else(|_| Undecoded::absent()),
+            _ => Undecoded::absent(),
+        }
+    }
+}
+
+/// Sends one request and returns its status and body. Context is read now,
+/// before the future first runs, because it is only reachable while the
+/// calling component is being built.
+fn send(
+    method: Method,
+    path: String,
+    body: Option<String>,
+) -> impl std::future::Future<Output = Result<(u16, Vec<u8>), ApiError>> + Send + 'static {
     #[cfg(feature = "ssr")]
     {
         use leptos::prelude::use_context;
@@ -131,7 +161,7 @@ fn request<T: DeserializeOwned + 'static>(
                 Method::Put => http::Method::PUT,
             };
             let response = backend.0.call(method, path, body, cookie).await;
-            decode(response.status, &response.body)
+            Ok((response.status, response.body))
         }
     }
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
@@ -162,7 +192,7 @@ fn request<T: DeserializeOwned + 'static>(
                 .bytes()
                 .await
                 .map_err(|e| ApiError::network(e.to_string()))?;
-            decode(status, &bytes)
+            Ok((status, bytes.to_vec()))
         })
     }
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
@@ -172,7 +202,82 @@ fn request<T: DeserializeOwned + 'static>(
     }
 }
 
-#[allow(dead_code)]
+/// An API answer kept as its JSON text and decoded only where it is shown.
+///
+/// Why: a resource's value is decoded from the server's HTML when the
+/// resource is created, and the case page creates its resources in the task
+/// that hydrates the page. Decoding a card's data there compiled and ran its
+/// decoder in that one long task; kept as text (which a resource carries with
+/// `Resource::new_str`), each card decodes its own data in its own task
+/// (`Deferred`). Empty text means the data could not be had.
+pub struct Undecoded<T> {
+    json: String,
+    of: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> Undecoded<T> {
+    pub fn new(json: String) -> Self {
+        Undecoded {
+            json,
+            of: std::marker::PhantomData,
+        }
+    }
+
+    /// Nothing to show: the request failed or was refused.
+    pub fn absent() -> Self {
+        Undecoded::new(String::new())
+    }
+
+    pub fn is_present(&self) -> bool {
+        !self.json.is_empty()
+    }
+}
+
+impl<T: DeserializeOwned> Undecoded<T> {
+    /// The data, or `None` when absent or not what the API documents.
+    pub fn decode(&self) -> Option<T> {
+        if self.is_present() {
+            serde_json::from_str(&self.json).ok()
+        } else {
+            None
+        }
+    }
+}
+
+// By hand: derives would ask the same of `T`, which the text does not hold.
+impl<T> Clone for Undecoded<T> {
+    fn clone(&self) -> Self {
+        Undecoded::new(self.json.clone())
+    }
+}
+
+impl<T> PartialEq for Undecoded<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.json == other.json
+    }
+}
+
+impl<T> std::fmt::Debug for Undecoded<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Undecoded({} bytes)", self.json.len())
+    }
+}
+
+/// How `Resource::new_str` carries it from the server's HTML: as the text itself.
+impl<T> std::fmt::Display for Undecoded<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.json)
+    }
+}
+
+impl<T> std::str::FromStr for Undecoded<T> {
+    type Err = std::convert::Infallible;
+
+    fn from_str(json: &str) -> Result<Self, Self::Err> {
+        Ok(Undecoded::new(json.to_string()))
+    }
+}
+
 fn decode<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ApiError> {
     if (200..300).contains(&status) {
         // 204 No Content decodes as JSON null, i.e. `()`.
@@ -242,6 +347,12 @@ pub fn list_villages() -> impl std::future::Future<Output = Result<Vec<Village>,
 
 pub fn list_agencies() -> impl std::future::Future<Output = Result<Vec<Agency>, ApiError>> + Send {
     request(Method::Get, "/api/v1/agencies".into(), None)
+}
+
+/// The agencies, for a form on a page that decodes them later ([`Undecoded`]).
+pub fn list_agencies_undecoded() -> impl std::future::Future<Output = Undecoded<Vec<Agency>>> + Send
+{
+    request_undecoded("/api/v1/agencies".into())
 }
 
 pub fn create_agency(
@@ -451,12 +562,8 @@ pub fn dismiss_screening_flag(
 
 pub fn case_referrals(
     case_id: i64,
-) -> impl std::future::Future<Output = Result<CaseReferrals, ApiError>> + Send {
-    request(
-        Method::Get,
-        format!("/api/v1/cases/{case_id}/referrals"),
-        None,
-    )
+) -> impl std::future::Future<Output = Undecoded<CaseReferrals>> + Send {
+    request_undecoded(format!("/api/v1/cases/{case_id}/referrals"))
 }
 
 pub fn record_consent(
@@ -519,8 +626,8 @@ pub fn referral_action(
 
 pub fn case_visits(
     case_id: i64,
-) -> impl std::future::Future<Output = Result<domain::visit::CaseVisits, ApiError>> + Send {
-    request(Method::Get, format!("/api/v1/cases/{case_id}/visits"), None)
+) -> impl std::future::Future<Output = Undecoded<domain::visit::CaseVisits>> + Send {
+    request_undecoded(format!("/api/v1/cases/{case_id}/visits"))
 }
 
 pub fn due_follow_ups(
@@ -534,8 +641,8 @@ pub fn due_follow_ups(
 
 pub fn case_facts(
     case_id: i64,
-) -> impl std::future::Future<Output = Result<domain::facts::CaseFactsView, ApiError>> + Send {
-    request(Method::Get, format!("/api/v1/cases/{case_id}/facts"), None)
+) -> impl std::future::Future<Output = Undecoded<domain::facts::CaseFactsView>> + Send {
+    request_undecoded(format!("/api/v1/cases/{case_id}/facts"))
 }
 
 pub fn resolve_fact_conflict(
@@ -573,4 +680,31 @@ pub fn person_matches(
         format!("/api/v1/people/matches?{}", query.join("&")),
         None,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Undecoded;
+    use domain::api::NamedRef;
+
+    #[test]
+    fn undecoded_text_survives_the_trip_through_the_page_and_decodes_there() {
+        let json = r#"{"id":7,"name":"小甸村"}"#;
+        let sent: Undecoded<NamedRef> = Undecoded::new(json.to_string());
+        // What `Resource::new_str` does: written with Display, read with FromStr.
+        let received: Undecoded<NamedRef> = sent.to_string().parse().unwrap();
+        assert_eq!(received, sent);
+        let village = received.decode().expect("decodes");
+        assert_eq!((village.id, village.name.as_str()), (7, "小甸村"));
+    }
+
+    #[test]
+    fn absent_or_malformed_text_decodes_to_nothing() {
+        let absent = Undecoded::<NamedRef>::absent();
+        assert!(!absent.is_present());
+        assert_eq!(absent.decode(), None);
+        let malformed = Undecoded::<NamedRef>::new(r#"{"id":"seven"}"#.into());
+        assert!(malformed.is_present());
+        assert_eq!(malformed.decode(), None);
+    }
 }

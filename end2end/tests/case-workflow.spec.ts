@@ -208,6 +208,8 @@ test('the lower parts of a case page hydrate after the rest, on the nodes the se
   const visit = page.getByTestId('visit-form');
   const propose = page.locator('form[data-action=propose]');
   await visit.locator('input[name=place]').fill('村委会办公室');
+  await propose.locator('textarea[name=comment]').fill('家庭因案陷入困难。');
+  await propose.locator('input[name=amount]').fill('-5');
   // Mark the server's nodes: a part rebuilt instead of hydrated would lose the marks.
   await visit.evaluate((form) => { (form as HTMLElement & { serverNode?: boolean }).serverNode = true; });
   await propose.evaluate((form) => { (form as HTMLElement & { serverNode?: boolean }).serverNode = true; });
@@ -217,9 +219,10 @@ test('the lower parts of a case page hydrate after the rest, on the nodes the se
   await expect(visit.locator('input[name=place]')).toHaveValue('村委会办公室');
   expect(await visit.evaluate((form) => (form as HTMLElement & { serverNode?: boolean }).serverNode)).toBe(true);
   expect(await propose.evaluate((form) => (form as HTMLElement & { serverNode?: boolean }).serverNode)).toBe(true);
-  // The proposal form, hydrated in its own task, checks the amount in the browser.
-  await propose.locator('textarea[name=comment]').fill('家庭因案陷入困难。');
-  await propose.locator('input[name=amount]').fill('-5');
+  // What was typed into the proposal before it hydrated is still there, and the
+  // form, hydrated in its own task, checks that amount in the browser.
+  await expect(propose.locator('textarea[name=comment]')).toHaveValue('家庭因案陷入困难。');
+  await expect(propose.locator('input[name=amount]')).toHaveValue('-5');
   await propose.getByRole('button', { name: '提出救助意见' }).click();
   await expect(propose.getByRole('alert')).toHaveText('金额必须大于零');
   expect(problems).toEqual([]);

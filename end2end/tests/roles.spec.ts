@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { logIn, openPage, waitForHydration, watchConsole } from './helpers';
+import { logIn, openPage, PASSWORD, waitForHydration, watchConsole } from './helpers';
 
 const ROLES = [
   { username: 'wang.fang', role: 'officer', heading: '承办工作' },
@@ -40,6 +40,47 @@ test('a wrong password is refused with a message', async ({ page }) => {
   await page.getByRole('button', { name: '登录' }).click();
   await expect(page.getByRole('alert')).toHaveText('用户名或密码错误');
   await expect(page).toHaveURL(/\/login$/);
+});
+
+test('what was typed into the login form before the page was ready stays, and logs in', async ({ page }) => {
+  const problems = watchConsole(page);
+  // Hold the WASM back, as a slow link would, and type into the server's HTML.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => { release = resolve; });
+  await page.route('**/*.wasm', async (route) => { await held; await route.continue(); });
+  await page.goto('/login');
+  await page.getByLabel('用户名').fill('wang.fang');
+  await page.getByLabel('密码').fill(PASSWORD);
+  release();
+  await waitForHydration(page);
+  // Switching the language proves the page hydrated; the typed text stayed.
+  await page.getByTestId('lang-switch').click();
+  await expect(page.getByLabel('Username')).toHaveValue('wang.fang');
+  await expect(page.getByLabel('Password')).toHaveValue(PASSWORD);
+  // The script sends it, through the API.
+  const sent = page.waitForRequest('**/api/v1/auth/login');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await sent;
+  await expect(page.getByTestId('home')).toBeVisible();
+  expect(problems).toEqual([]);
+});
+
+test.describe('with scripts off', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('the login form still logs in, and a wrong password says why', async ({ page }) => {
+    await page.goto('/login');
+    await page.getByLabel('用户名').fill('wang.fang');
+    await page.getByLabel('密码').fill('not-the-password');
+    await page.getByRole('button', { name: '登录' }).click();
+    await expect(page).toHaveURL(/\/login\?error=invalid_credentials$/);
+    await expect(page.getByRole('alert')).toHaveText('用户名或密码错误');
+    await page.getByLabel('用户名').fill('wang.fang');
+    await page.getByLabel('密码').fill(PASSWORD);
+    await page.getByRole('button', { name: '登录' }).click();
+    await expect(page).toHaveURL(/\/$/);
+    await expect(page.getByTestId('home')).toHaveAttribute('data-role', 'officer');
+  });
 });
 
 test('logging out returns to the login page, and pages then need a login', async ({ page }) => {

@@ -26,7 +26,7 @@ use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use axum::Router;
 use domain::api::Health;
 use leptos::prelude::LeptosOptions;
@@ -240,6 +240,11 @@ pub fn router(state: AppState) -> Router {
                 let options = leptos_options.clone();
                 move || app::shell(options.clone())
             },
+        )
+        // The login form posts here when the page's script has not taken it over.
+        .route(
+            "/login",
+            post(auth::login_form).layer(middleware::from_fn(reject_cross_origin_writes)),
         )
         .route(
             "/sw.js",

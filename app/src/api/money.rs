@@ -6,12 +6,19 @@ use domain::api::money::{
 };
 use domain::payment::DocumentKind;
 
-use super::{json, request, upload, ApiError, Method};
+use super::{json, request, request_undecoded, upload, ApiError, Method, Undecoded};
 
 pub fn case_money(
     case_id: i64,
 ) -> impl std::future::Future<Output = Result<MoneyView, ApiError>> + Send {
     request(Method::Get, format!("/api/v1/cases/{case_id}/money"), None)
+}
+
+/// The money part for the case page, decoded by its card ([`Undecoded`]).
+pub fn case_money_undecoded(
+    case_id: i64,
+) -> impl std::future::Future<Output = Undecoded<MoneyView>> + Send {
+    request_undecoded(format!("/api/v1/cases/{case_id}/money"))
 }
 
 pub fn list_supervised(

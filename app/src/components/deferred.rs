@@ -16,10 +16,16 @@
 //! (`display: contents`, so layout is unchanged). While the page hydrates, only
 //! that wrapper is claimed; a zero-delay timer then hydrates the children
 //! against the same DOM nodes. Nothing is rebuilt or swapped: what the user
-//! typed, picked or drew meanwhile stays (but a field bound with `bind:value`
-//! is set from its signal when it hydrates), and scripts holding those nodes
-//! (`public/visits.js`, `public/facts.js`) keep them. Outside the first
-//! hydration (a client-side navigation, a refetch) the children render at once.
+//! typed, picked or drew meanwhile stays, and scripts holding those nodes
+//! (`public/visits.js`, `public/facts.js`) keep them. (A field bound with
+//! `bind:value` is the exception: hydrating sets it from its signal. So the
+//! forms typed into first, the login form and a case's actions, read their
+//! fields when sent instead.) Outside the first hydration (a client-side
+//! navigation, a refetch) the children render at once.
+//!
+//! A part's data can wait for its turn too: the case page's resources carry
+//! the parts' JSON as text (`api::Undecoded`), which each part decodes when it
+//! hydrates.
 
 use leptos::prelude::*;
 

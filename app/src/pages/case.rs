@@ -10,7 +10,7 @@ use domain::Fen;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::api;
+use crate::api::{self, Undecoded};
 use crate::components::deferred::Deferred;
 use crate::components::labels::{
     duration_text, label, yuan, GreenChannel, GroupBadges, StateBadge,
@@ -37,18 +37,16 @@ pub fn CasePage(me: Me) -> impl IntoView {
             .unwrap_or(0)
     };
     let case = Resource::new(id, api::get_case);
-    // The referral part and the agencies its form offers, loaded with the case
-    // so the form needs no resource of its own (a nested one broke hydration).
-    let referrals = Resource::new(id, |id| {
-        let referrals = api::case_referrals(id);
-        let agencies = api::list_agencies();
-        async move {
-            let referrals = referrals.await.ok()?;
-            Some((referrals, agencies.await.unwrap_or_default()))
-        }
-    });
+    // The other parts' data stays JSON text until each part hydrates, in a task
+    // of its own, and decodes it (`api::Undecoded`): decoding all of it here
+    // made the page's first task the longest. Each part shows nothing when its
+    // data cannot be had: the case shows all the same.
+    let referrals = Resource::new_str(id, api::case_referrals);
+    // The agencies the referral form offers, loaded with the case so the form
+    // needs no resource of its own (a nested one broke hydration).
+    let agencies = Resource::new_str(id, |_| api::list_agencies_undecoded());
     // Visits only for those who may see them (the case's officer, supervisors).
-    let visits = Resource::new(id, |id| async move { api::case_visits(id).await.ok() });
+    let visits = Resource::new_str(id, api::case_visits);
     // `public/visits.js` says when it has sent queued visits: show them.
     #[cfg(feature = "hydrate")]
     {
@@ -57,25 +55,21 @@ pub fn CasePage(me: Me) -> impl IntoView {
         on_cleanup(move || handle.remove());
     }
     // The facts, for those who may see them (the case's officer, supervisors).
-    let facts = Resource::new(id, |id| async move { api::case_facts(id).await.ok() });
+    let facts = Resource::new_str(id, api::case_facts);
     // `public/facts.js` says when it has sent queued edits: show the merge.
     #[cfg(feature = "hydrate")]
     {
         let handle = window_event_listener_untyped("jiuzhu-facts-synced", move |_| facts.refetch());
         on_cleanup(move || handle.remove());
     }
-    // The money part, loaded beside the case for the same reason.
-    let money = Resource::new(id, |id| {
-        let money = api::money::case_money(id);
-        async move { money.await.ok() }
-    });
+    let money = Resource::new_str(id, api::money::case_money_undecoded);
     let now = RwSignal::new(0i64);
     Effect::new(move |_| now.set(js_now()));
     view! {
         <Transition fallback=move || view! { <p class="loading">{i18n.text(Key::CommonLoading)}</p> }>
             {move || Suspend::new(async move {
-                // The referral part is extra: the case shows even when it cannot load.
                 let referrals_now = referrals.await;
+                let agencies_now = agencies.await;
                 let visits_now = visits.await;
                 let money_now = money.await;
                 let facts_now = facts.await;
@@ -84,9 +78,9 @@ pub fn CasePage(me: Me) -> impl IntoView {
                     Ok(detail) => {
                         let case_id = detail.id;
                         view! {
-                            <CaseView detail referrals=referrals_now money=money_now now show_reads on_change=move || { case.refetch(); referrals.refetch(); money.refetch(); if visits.get_untracked().flatten().is_some() { visits.refetch(); } }/>
-                            {facts_now.map(|view| view! { <Deferred><CaseFactsSection view on_change=move || { facts.refetch(); case.refetch(); }/></Deferred> })}
-                            {visits_now.map(|v| view! { <Deferred><CaseVisitsSection case_id visits=v/></Deferred> })}
+                            <CaseView detail referrals=referrals_now agencies=agencies_now money=money_now now show_reads on_change=move || { case.refetch(); referrals.refetch(); money.refetch(); if visits.get_untracked().is_some_and(|v| v.is_present()) { visits.refetch(); } }/>
+                            {facts_now.is_present().then(|| view! { <Deferred>{facts_now.decode().map(|view| view! { <CaseFactsSection view on_change=move || { facts.refetch(); case.refetch(); }/> })}</Deferred> })}
+                            {visits_now.is_present().then(|| view! { <Deferred>{visits_now.decode().map(|v| view! { <CaseVisitsSection case_id visits=v/> })}</Deferred> })}
                         }.into_any()
                     }
                     // A child's case outside one's team: state why to open it.
@@ -103,8 +97,9 @@ pub fn CasePage(me: Me) -> impl IntoView {
 #[component]
 fn CaseView<F>(
     detail: CaseDetail,
-    referrals: Option<(CaseReferrals, Vec<Agency>)>,
-    money: Option<MoneyView>,
+    referrals: Undecoded<CaseReferrals>,
+    agencies: Undecoded<Vec<Agency>>,
+    money: Undecoded<MoneyView>,
     now: RwSignal<i64>,
     show_reads: bool,
     on_change: F,
@@ -166,8 +161,14 @@ where
                 </section>
             </Deferred>
         })}
-        {money.filter(|_| d.approved_amount_fen.is_some()).map(|view| view! { <Deferred><MoneySection view on_change/></Deferred> })}
-        {referrals.map(|(data, agencies)| view! { <Deferred><CaseReferralsSection case_id=d.id data agencies on_change/></Deferred> })}
+        {(money.is_present() && d.approved_amount_fen.is_some()).then(|| view! {
+            <Deferred>{money.decode().map(|view| view! { <MoneySection view on_change/> })}</Deferred>
+        })}
+        {referrals.is_present().then(|| view! {
+            <Deferred>
+                {referrals.decode().map(|data| view! { <CaseReferralsSection case_id=d.id data agencies=agencies.decode().unwrap_or_default() on_change/> })}
+            </Deferred>
+        })}
         <Deferred>
             <section class="card">
                 <h2>{i18n.text(Key::CaseStages)}</h2>
@@ -297,8 +298,10 @@ where
     F: Fn() + Copy + Send + Sync + 'static,
 {
     let i18n = use_i18n();
-    let amount = RwSignal::new(String::new());
-    let comment = RwSignal::new(String::new());
+    // Read when the form is sent: bound to signals, the fields would lose what
+    // was typed before this part hydrated.
+    let amount = NodeRef::<leptos::html::Input>::new();
+    let comment = NodeRef::<leptos::html::Textarea>::new();
     let error = RwSignal::new(None::<String>);
     let submit = Action::new(move |input: &TransitionRequest| {
         let input = input.clone();
@@ -317,7 +320,11 @@ where
         ev.prevent_default();
         let amount_fen = if action.needs_amount() {
             // Typed in yuan, checked with the same rule the server uses.
-            match Fen::parse_yuan(&amount.get_untracked()) {
+            let typed = amount
+                .get_untracked()
+                .map(|f| f.value())
+                .unwrap_or_default();
+            match Fen::parse_yuan(&typed) {
                 Ok(fen) => match domain::case::validate_aid_amount(fen.0) {
                     Ok(()) => Some(fen.0),
                     Err(e) => {
@@ -333,7 +340,10 @@ where
         } else {
             None
         };
-        let text = comment.get_untracked();
+        let text = comment
+            .get_untracked()
+            .map(|f| f.value())
+            .unwrap_or_default();
         submit.dispatch(TransitionRequest {
             action,
             amount_fen,
@@ -342,17 +352,19 @@ where
     };
     let name = action.as_str();
     view! {
-        <form class="stack action-form" on:submit=on_submit data-action=name>
+        // `method="dialog"`: sent before its part hydrated, the form does
+        // nothing (outside a dialog), instead of putting the text in a URL.
+        <form method="dialog" class="stack action-form" on:submit=on_submit data-action=name>
             {action.needs_amount().then(|| view! {
                 <label>
                     <span>{i18n.text(Key::CaseAmountYuan)}</span>
-                    <input name="amount" inputmode="decimal" required bind:value=amount/>
+                    <input name="amount" inputmode="decimal" required node_ref=amount/>
                 </label>
             })}
             {needs_form.then(|| view! {
                 <label>
                     <span>{move || if action.needs_amount() { i18n.t(Key::CaseReasoning) } else { i18n.t(Key::CaseComment) }}</span>
-                    <textarea name="comment" rows="3" required bind:value=comment></textarea>
+                    <textarea name="comment" rows="3" required node_ref=comment></textarea>
                 </label>
             })}
             <p class="error" role="alert">{move || error.get()}</p>

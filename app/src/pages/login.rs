@@ -3,6 +3,7 @@
 use domain::api::LoginRequest;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
 
 use crate::api;
 use crate::components::layout::{go_to, use_me, LanguageSwitch};
@@ -12,8 +13,13 @@ use crate::i18n::{use_i18n, Key};
 pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
     let me = use_me();
-    let username = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
+    // The fields are read when the form is sent, not bound to signals: binding
+    // would clear what was typed before the page's script took the form over.
+    let username = NodeRef::<leptos::html::Input>::new();
+    let password = NodeRef::<leptos::html::Input>::new();
+    // Set when the form was sent without the script and the server refused it.
+    let query = use_query_map();
+    let refused = move || query.read().get("error");
     let login = Action::new(|input: &LoginRequest| {
         let input = input.clone();
         async move {
@@ -24,18 +30,21 @@ pub fn LoginPage() -> impl IntoView {
             result
         }
     });
-    let error = move || {
-        login
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| i18n.error_text(&e.code, &e.message))
+    let error = move || match login.value().get() {
+        Some(result) => result.err().map(|e| i18n.error_text(&e.code, &e.message)),
+        None => refused().map(|code| i18n.error_text(&code, "")),
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let value = |field: NodeRef<leptos::html::Input>| {
+            field
+                .get_untracked()
+                .map(|input| input.value())
+                .unwrap_or_default()
+        };
         login.dispatch(LoginRequest {
-            username: username.get_untracked(),
-            password: password.get_untracked(),
+            username: value(username),
+            password: value(password),
         });
     };
 
@@ -55,7 +64,8 @@ pub fn LoginPage() -> impl IntoView {
                         <p class="muted">{i18n.text(Key::AppTagline)}</p>
                     </div>
                 </div>
-                <form on:submit=on_submit class="stack">
+                // Sent by the browser itself (`POST /login`) until the script takes over.
+                <form method="post" action="/login" on:submit=on_submit class="stack">
                     <h2>{i18n.text(Key::LoginTitle)}</h2>
                     <label>
                         <span>{i18n.text(Key::LoginUsername)}</span>
@@ -64,7 +74,7 @@ pub fn LoginPage() -> impl IntoView {
                             autocomplete="username"
                             autocapitalize="none"
                             required
-                            bind:value=username
+                            node_ref=username
                         />
                     </label>
                     <label>
@@ -74,7 +84,7 @@ pub fn LoginPage() -> impl IntoView {
                             type="password"
                             autocomplete="current-password"
                             required
-                            bind:value=password
+                            node_ref=password
                         />
                     </label>
                     <p class="error" role="alert">{error}</p>

@@ -1,11 +1,13 @@
 //! Login, logout and the current user.
 
+use axum::extract::rejection::FormRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Form;
 use domain::api::{ErrorBody, LoginRequest, Me};
 
-use super::error::ApiResult;
+use super::error::{ApiError, ApiResult};
 use super::extract::{cookie, AppJson, SESSION_COOKIE};
 use super::AppState;
 use crate::service::{auth, Actor};
@@ -28,6 +30,44 @@ pub async fn login(
     let secure = state.config.secure_cookies || forwarded_https(&headers);
     let cookie = session_cookie(&session.token, auth::SESSION_TTL_MS / 1000, secure);
     Ok(([(header::SET_COOKIE, cookie)], axum::Json(session.me)).into_response())
+}
+
+/// The login form sent by the browser itself, before the page's script has
+/// taken it over (a slow link, or scripts off): logs in as [`login`] does and
+/// answers with a redirect, home on success, back to the form with the error's
+/// code otherwise. Not part of the REST API, so not in its document.
+pub async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    input: Result<Form<LoginRequest>, FormRejection>,
+) -> Response {
+    // A browser always sends both fields; anything else is told what is missing.
+    let Ok(Form(input)) = input else {
+        return back_to_login_form("required");
+    };
+    match auth::login(&state.db, &input.username, &input.password).await {
+        Ok(session) => {
+            let secure = state.config.secure_cookies || forwarded_https(&headers);
+            let cookie = session_cookie(&session.token, auth::SESSION_TTL_MS / 1000, secure);
+            (
+                StatusCode::SEE_OTHER,
+                [
+                    (header::SET_COOKIE, cookie),
+                    (header::LOCATION, HeaderValue::from_static("/")),
+                ],
+            )
+                .into_response()
+        }
+        Err(e) => back_to_login_form(ApiError::from(e).code),
+    }
+}
+
+/// Sends the browser back to the login page, which shows the error's text.
+fn back_to_login_form(code: &'static str) -> Response {
+    // Our codes are ASCII letters and underscores: always a valid header value.
+    let location = HeaderValue::from_str(&format!("/login?error={code}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("/login"));
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
 }
 
 /// Ends the session and clears the cookie. Succeeds also without a session.

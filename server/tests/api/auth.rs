@@ -163,3 +163,80 @@ async fn a_forged_session_cookie_is_not_a_session() {
     })
     .await;
 }
+
+/// The login page's form, sent by the browser before the page's script has
+/// taken it over: a POST with the fields as a form, answered with redirects.
+#[tokio::test]
+async fn the_login_form_works_without_the_page_script() {
+    on_both(|app| async move {
+        app.load_demo().await;
+        let client = app.client();
+        let response = client
+            .post(app.url("/login"))
+            .header("origin", format!("http://{}", app.addr))
+            .form(&[("username", "wang.fang"), ("password", DEMO_PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()["location"], "/");
+        let cookie = response.headers()["set-cookie"].to_str().unwrap();
+        assert!(
+            cookie.starts_with("jiuzhu_session=") && cookie.contains("HttpOnly"),
+            "{cookie}"
+        );
+        let me = json_body(client.get(app.url("/api/v1/auth/me")).send().await.unwrap()).await;
+        assert_eq!(me["username"], "wang.fang");
+
+        // A wrong password goes back to the form, which says why.
+        let stranger = app.client();
+        let refused = stranger
+            .post(app.url("/login"))
+            .form(&[("username", "wang.fang"), ("password", "not-the-password")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            refused.headers()["location"],
+            "/login?error=invalid_credentials"
+        );
+        assert!(refused.headers().get("set-cookie").is_none());
+        let page = stranger
+            .get(app.url("/login?error=invalid_credentials"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("用户名或密码错误"), "{page}");
+        let me = stranger
+            .get(app.url("/api/v1/auth/me"))
+            .send()
+            .await
+            .unwrap();
+        assert_error(me, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+
+        // A field missing: told so, nothing else happens.
+        let incomplete = stranger
+            .post(app.url("/login"))
+            .form(&[("username", "wang.fang")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(incomplete.headers()["location"], "/login?error=required");
+
+        // Another site's form cannot log a browser in.
+        let forged = stranger
+            .post(app.url("/login"))
+            .header("origin", "https://evil.example")
+            .form(&[("username", "wang.fang"), ("password", DEMO_PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_error(forged, StatusCode::FORBIDDEN, "cross_origin").await;
+        app
+    })
+    .await;
+}
