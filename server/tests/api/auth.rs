@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{assert_error, json_body, on_both, DEMO_PASSWORD};
+use crate::helpers::{assert_error, get_text, json_body, on_both, DEMO_PASSWORD};
 
 #[tokio::test]
 async fn login_sets_an_http_only_session_cookie_and_logout_ends_it() {
@@ -202,14 +202,7 @@ async fn the_login_form_works_without_the_page_script() {
             "/login?error=invalid_credentials"
         );
         assert!(refused.headers().get("set-cookie").is_none());
-        let page = stranger
-            .get(app.url("/login?error=invalid_credentials"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = get_text(&stranger, app.url("/login?error=invalid_credentials")).await;
         assert!(page.contains("用户名或密码错误"), "{page}");
         let me = stranger
             .get(app.url("/api/v1/auth/me"))

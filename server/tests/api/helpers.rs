@@ -260,6 +260,13 @@ pub async fn get_json(client: &Client, url: String) -> Value {
     json_body(response).await
 }
 
+/// GET that must answer 200; its body as text (a rendered page, say).
+pub async fn get_text(client: &Client, url: String) -> String {
+    let response = get(client, url).await;
+    assert_eq!(response.status(), StatusCode::OK, "status of GET");
+    response.text().await.unwrap()
+}
+
 /// POST with a JSON body.
 pub async fn post(client: &Client, url: String, body: Value) -> Response {
     client.post(url).json(&body).send().await.unwrap()

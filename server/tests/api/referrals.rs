@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 use server::storage::{now_ms, Db};
 
 use crate::helpers::{
-    assert_error, get, get_json, json_body, on_both, post, spawn_app, today_in_china, Backend,
-    TestApp,
+    assert_error, get, get_json, get_text, json_body, on_both, post, spawn_app, today_in_china,
+    Backend, TestApp,
 };
 
 pub(crate) async fn agency_id(app: &TestApp, client: &Client, name: &str) -> i64 {
@@ -681,14 +681,7 @@ async fn the_referral_pages_are_rendered_on_the_server_for_partner_and_officer()
         let partner = app.client_for("edu.bureau").await;
         let (case_id, _) = referred_case(&app, &officer, "林小满").await;
 
-        let html = partner
-            .get(app.url("/referrals"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = get_text(&partner, app.url("/referrals")).await;
         for expected in [
             "转介到本单位的事项",
             "林*满",
@@ -708,14 +701,7 @@ async fn the_referral_pages_are_rendered_on_the_server_for_partner_and_officer()
                 "{hidden} leaked onto the partner's page"
             );
         }
-        let html = officer
-            .get(app.url(&format!("/cases/{case_id}")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = get_text(&officer, app.url(&format!("/cases/{case_id}"))).await;
         for expected in [
             "转介（1+N）",
             "信息共享同意",
@@ -726,14 +712,7 @@ async fn the_referral_pages_are_rendered_on_the_server_for_partner_and_officer()
         ] {
             assert!(html.contains(expected), "{expected} not on the case page");
         }
-        let html = officer
-            .get(app.url("/referrals"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = get_text(&officer, app.url("/referrals")).await;
         assert!(html.contains("我的转介") && html.contains("林*满"));
         app
     })
